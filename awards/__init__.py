@@ -1,0 +1,1 @@
+"""Khen Thưởng Số: the application package (blueprints and domain services)."""

@@ -1,0 +1,51 @@
+"""Browsing the audit trail (administrators)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
+from wtforms.validators import Length, Optional
+
+from awards.extensions import db
+from awards.permissions import roles_required
+from models import AuditEvent, Role
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Người thực hiện"), validators=[Optional(), Length(max=64)])
+    object_type = StringField(_l("Loại đối tượng"), validators=[Optional(), Length(max=64)])
+    object_id = StringField(_l("Mã đối tượng"), validators=[Optional(), Length(max=64)])
+    action = StringField(_l("Thao tác"), validators=[Optional(), Length(max=64)])
+    since = DateField(_l("Từ ngày"), validators=[Optional()])
+    until = DateField(_l("Đến ngày"), validators=[Optional()])
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def index() -> str:
+    form = AuditFilterForm(request.args)
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.validate():
+        if form.actor.data:
+            stmt = stmt.where(AuditEvent.actor_name == form.actor.data.strip().lower())
+        if form.object_type.data:
+            stmt = stmt.where(AuditEvent.object_type == form.object_type.data.strip())
+        if form.object_id.data:
+            stmt = stmt.where(AuditEvent.object_id == form.object_id.data.strip())
+        if form.action.data:
+            stmt = stmt.where(AuditEvent.action == form.action.data.strip())
+        if form.since.data:
+            stmt = stmt.where(AuditEvent.created_at >= form.since.data)
+        if form.until.data:
+            stmt = stmt.where(sa.func.date(AuditEvent.created_at) <= form.until.data)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("audit/index.html", form=form, page=page, args=args)

@@ -1,0 +1,101 @@
+"""Login, logout, password change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from awards import accounts, audit
+from awards.extensions import db, limiter, login_manager
+from forms.auth import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(token: str):  # type: ignore[no-untyped-def]
+    return accounts.load_user_by_token(token)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` only if it is a path on this site (no scheme, no host, no ``//`` or ``\\``)."""
+    if not target:
+        return None
+    target = target.strip()
+    if target.startswith(("//", "/\\")) or "\\" in target or not target.startswith("/"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.username.data, form.password.data)
+        db.session.commit()  # failures are counted even when the login is refused
+        if result.outcome is accounts.LoginOutcome.OK:
+            next_url = safe_next(request.args.get("next"))
+            session.clear()  # no session fixation: nothing from before the login survives
+            login_user(result.user, remember=form.remember.data)
+            session.permanent = True
+            if result.user.must_change_password:
+                flash(_("Vui lòng đổi mật khẩu ban đầu trước khi làm việc."), "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(next_url or url_for("core.index"))
+        if result.outcome is accounts.LoginOutcome.LOCKED:
+            flash(
+                _(
+                    "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(t)s.",
+                    t=format_datetime(result.locked_until, "HH:mm"),
+                ),
+                "danger",
+            )
+        else:
+            # The same message for an unknown name, a wrong password and a deactivated account.
+            flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    audit.record("logout", "users", current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.WrongPasswordError as error:
+            form.current.errors.append(str(error))
+        except accounts.AccountError as error:
+            form.new.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # keep this session under the new token
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("auth/change_password.html", form=form)

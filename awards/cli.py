@@ -1,0 +1,138 @@
+"""Operator commands (``flask --app app <command>``). They call the same services as the views."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from awards import accounts, audit
+from awards.extensions import db
+from models import Role
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    upgrade()
+    click.echo("Cơ sở dữ liệu đã được cập nhật lên phiên bản mới nhất.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có tài khoản nào.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo campaign (Bắc Ninh, rounds CDS2024 and CDS2025), units and demo accounts."""
+    from awards import demo
+
+    if not current_app.config.get("SEED_DEMO_ALLOWED"):
+        _fail("Cấu hình production không cho phép nạp dữ liệu mẫu (seed-demo).")
+    if demo.has_data():
+        if if_empty:
+            click.echo("Cơ sở dữ liệu đã có dữ liệu: giữ nguyên, không nạp dữ liệu mẫu.")
+            return
+        _fail("Cơ sở dữ liệu đã có dữ liệu; seed-demo chỉ chạy trên cơ sở dữ liệu trống.")
+    with audit.acting_as("cli:seed-demo"):
+        summary = demo.seed()
+        db.session.commit()
+    click.echo(f"Đã nạp dữ liệu mẫu: {summary}")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Có thể lặp lại để gán nhiều vai trò.",
+)
+@click.option("--unit", "unit_code", default=None, help="Mã đơn vị (bắt buộc với vai trò của đơn vị).")
+@click.option("--email", default=None)
+@click.password_option(help="Mật khẩu (hỏi nếu không truyền vào).")
+@with_appcontext
+def create_user(
+    username: str,
+    full_name: str,
+    roles: tuple[str, ...],
+    unit_code: str | None,
+    email: str | None,
+    password: str,
+) -> None:
+    """Create an account (for the first administrator, or scripted set-up)."""
+    import sqlalchemy as sa
+
+    from models import Unit
+
+    unit_id = None
+    if unit_code:
+        unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == unit_code))
+        if unit_id is None:
+            _fail(f"Không tìm thấy đơn vị có mã {unit_code}.")
+    with audit.acting_as("cli:create-user"):
+        try:
+            user = accounts.create_user(
+                username=username,
+                full_name=full_name,
+                password=password,
+                roles={Role(r) for r in roles},
+                unit_id=unit_id,
+                email=email,
+                must_change_password=False,
+            )
+        except accounts.AccountError as error:
+            _fail(str(error))
+        db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.username}.")
+
+
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Recompute the audit trail's hash chain and name the first broken row."""
+    report = audit.verify_chain(db.session)
+    if report.ok:
+        click.echo(f"Nhật ký toàn vẹn: đã kiểm tra {report.checked} bản ghi.")
+        return
+    _fail(
+        f"Nhật ký bị sửa đổi: bản ghi #{report.first_broken_id} không khớp ({report.reason}); "
+        f"{report.checked} bản ghi trước đó hợp lệ."
+    )
+
+
+@click.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_units_command(path: Path) -> None:
+    """Import units from an Excel file (the template downloadable from the Units page)."""
+    from awards import unit_import
+
+    with audit.acting_as("cli:import-units"):
+        result = unit_import.import_units(path.read_bytes())
+        if not result.ok:
+            for error in result.errors:
+                click.secho(f"Dòng {error.row}: {error.message}", fg="red", err=True)
+            db.session.rollback()
+            _fail("Không có đơn vị nào được lưu vì tệp có lỗi.")
+        db.session.commit()
+    click.echo(f"Đã nhập {result.created} đơn vị mới, cập nhật {result.updated} đơn vị.")
+
+
+COMMANDS = [init_db, seed_demo, create_user, audit_verify, import_units_command]
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,97 @@
+"""Jinja filters and globals: Vietnamese dates and numbers, the role-aware navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from forms.auth import ConfirmForm, LanguageForm
+from awards import labels
+from models import Role
+
+
+def format_day(value: date | datetime | None) -> str:
+    """dd/mm/yyyy in tables, whatever the interface language (the documents are Vietnamese)."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y")
+
+
+def format_timestamp(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def long_date(value: date) -> str:
+    """``ngày 10 tháng 10 năm 2025``; day below 10 and months 1–2 get a leading zero (Decree 30)."""
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
+
+
+def format_number(value: int | float | Decimal | None, places: int = 0) -> str:
+    """7.020.000 in Vietnamese (dot for thousands, comma for decimals); 7,020,000 in English."""
+    if value is None:
+        return ""
+    text = f"{value:,.{places}f}"
+    if str(get_locale() or "vi").startswith("vi"):
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_points(value: Decimal | float | None) -> str:
+    if value is None:
+        return ""
+    places = 0 if Decimal(value) == Decimal(value).to_integral_value() else 1
+    return format_number(value, places)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    roles: frozenset[Role]
+
+
+NAV = [
+    NavItem(_l("Phong trào thi đua"), "campaigns.index", frozenset({Role.BOARD, Role.ADMIN, Role.APPROVER})),
+    NavItem(_l("Đơn vị"), "units.index", frozenset({Role.ADMIN, Role.BOARD})),
+    NavItem(_l("Tài khoản"), "users.index", frozenset({Role.ADMIN})),
+    NavItem(_l("Nhật ký hệ thống"), "audit.index", frozenset({Role.ADMIN})),
+]
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    return [item for item in NAV if current_user.has_role(*item.roles)]
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_timestamp, "timestamp")
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_points, "points")
+
+    @app.context_processor
+    def inject() -> dict[str, object]:
+        return {
+            "nav_items": nav_items,
+            "role_labels": labels.ROLE_LABELS,
+            "phase_labels": labels.PHASE_LABELS,
+            "unit_kind_labels": labels.UNIT_KIND_LABELS,
+            "applies_to_labels": labels.APPLIES_TO_LABELS,
+            "award_type_labels": labels.AWARD_TYPE_LABELS,
+            "language_form": LanguageForm,
+            "confirm_form": ConfirmForm,
+            "current_locale": lambda: str(get_locale() or "vi"),
+            "current_path": lambda: request.full_path.rstrip("?"),
+            "url_for": url_for,
+        }

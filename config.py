@@ -1,0 +1,139 @@
+"""Configuration read from the environment.
+
+``Config`` is the embedded default (SQLite under ``instance/``); ``TestConfig`` is what the suite uses;
+``ProductionConfig`` refuses to start without the settings that must never fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when a configuration cannot be used safely."""
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres://"):  # Heroku-style scheme that SQLAlchemy no longer accepts
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url or f"sqlite:///{INSTANCE_DIR / 'khenthuong.sqlite3'}"
+
+
+def _local_secret_key() -> str:
+    """A key generated once per installation and kept in ``instance/``, so that several local processes
+    share sessions and a restart does not log everyone out. Production never uses it."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = ""
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH_MB", 50) * 1024 * 1024
+    # Excel imports: the declared uncompressed size above which a workbook is treated as a zip bomb.
+    IMPORT_MAX_UNCOMPRESSED_BYTES = _env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+    # Accounts: lockout after repeated failures, stored on the user row so it holds across processes.
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Rate limits (per client address): memory:// counts per process; production uses Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute;200 per hour")
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long forms must not expire
+    BOOTSTRAP_SERVE_LOCAL = True  # closed government intranets have no CDN
+    PAGE_SIZE = 50
+    SEED_DEMO_ALLOWED = True
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LOCKOUT_MINUTES = 15
+    PASSWORD_HASH_FAST = True  # argon2 at test strength; production strength is tested separately
+
+    def __init__(self) -> None:
+        # The suite builds its own throwaway database (tests/conftest.py) and passes it as an override.
+        self.SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    PREFERRED_URL_SCHEME = "https"
+    SEED_DEMO_ALLOWED = False
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production configuration refuses to start without: " + ", ".join(missing)
+            )
+        if len(os.environ["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.RATELIMIT_STORAGE_URI = os.environ.get(
+            "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        )
+
+
+CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}
+
+
+def load_config(name: str | None = None) -> object:
+    """Return a config object for ``name`` (default: the ``APP_ENV`` variable, else development)."""
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        cls = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown APP_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None
+    return cls()

@@ -1,0 +1,1 @@
+"""WTForms, one module per area. All user input is validated here, never by hand in views."""

@@ -1,0 +1,474 @@
+"""SQLAlchemy 2.0 typed models.
+
+The database carries the invariants it can: NOT NULL, UNIQUE, CHECK and foreign keys. Enums are stored as
+strings with a CHECK constraint (portable between SQLite and PostgreSQL). Small predicates (``can_*``,
+``is_*``) live beside the data they read; everything that changes state lives in ``awards/`` services.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from awards.extensions import db
+from awards.text import fold
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp (stored without zone on both databases, so values round-trip exactly)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class Role(enum.StrEnum):
+    UNIT_CLERK = "unit_clerk"
+    UNIT_HEAD = "unit_head"
+    REVIEWER = "reviewer"
+    BOARD = "board"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+class UnitKind(enum.StrEnum):
+    PROVINCE = "province"  # the province itself (root of the tree)
+    PROVINCIAL_BODY = "provincial_body"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    ENTERPRISE = "enterprise"
+    OTHER = "other"
+
+
+class RecipientKind(enum.StrEnum):
+    COLLECTIVE = "collective"
+    INDIVIDUAL = "individual"
+
+
+class AppliesTo(enum.StrEnum):
+    COLLECTIVE = "collective"
+    INDIVIDUAL = "individual"
+    BOTH = "both"
+
+    def includes(self, kind: RecipientKind) -> bool:
+        return self is AppliesTo.BOTH or self.value == kind.value
+
+
+class AwardType(enum.StrEnum):
+    """DOMAIN.md §2: a thematic-campaign award does not count toward later merit awards."""
+
+    CAMPAIGN = "campaign"
+    MERIT = "merit"
+
+
+class Aggregation(enum.StrEnum):
+    MEAN = "mean"
+    MEDIAN = "median"
+
+
+class BallotBase(enum.StrEnum):
+    ALL_MEMBERS = "all_members"
+    VOTING = "voting"
+
+
+class RoundPhase(enum.StrEnum):
+    SETUP = "setup"
+    NOMINATING = "nominating"
+    REVIEWING = "reviewing"
+    COUNCIL = "council"
+    DISCLOSURE = "disclosure"
+    APPROVING = "approving"
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+# --------------------------------------------------------------------------- units and users
+
+
+class Unit(db.Model):
+    """An agency, locality or enterprise. A tree with validity dates: organisations merge and rename."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    search_name: Mapped[str] = mapped_column(sa.String(255), index=True)
+    kind: Mapped[UnitKind] = mapped_column(str_enum(UnitKind, "unit_kind"))
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True
+    )
+    valid_from: Mapped[date] = mapped_column(sa.Date, default=date(2000, 1, 1))
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
+
+    __audited__ = True
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.valid_to is not None and self.valid_to < date.today()
+
+
+@sa.event.listens_for(Unit.name, "set", retval=False)
+def _unit_search_name(target: Unit, value: str, oldvalue: object, initiator: object) -> None:
+    target.search_name = fold(value or "")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_nonneg"),
+        sa.CheckConstraint("locale IN ('vi', 'en')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(255))
+    search_name: Mapped[str] = mapped_column(sa.String(255), index=True, default="")
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    # Rotated on logout-everywhere and password change: Flask-Login sessions carry it, not the id.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", back_populates="user", lazy="selectin"
+    )
+
+    __audited__ = True
+    __audit_exclude__ = frozenset({"password_hash", "session_token", "search_name"})
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def set_roles(self, roles: set[Role]) -> None:
+        current = {r.role: r for r in self.role_rows}
+        for role, row in current.items():
+            if role not in roles:
+                self.role_rows.remove(row)
+        for role in roles - set(current):
+            self.role_rows.append(UserRole(role=role))
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+@sa.event.listens_for(User.full_name, "set", retval=False)
+def _user_search_name(target: User, value: str, oldvalue: object, initiator: object) -> None:
+    target.search_name = fold(value or "")
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+# --------------------------------------------------------------------------- campaign setup
+
+
+class Campaign(db.Model):
+    """A phong trào thi đua: its legal basis, criteria and award forms."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        sa.CheckConstraint("period_end >= period_start", name="period"),
+        sa.CheckConstraint("min_reviews >= 1", name="min_reviews"),
+        sa.CheckConstraint("total_points > 0", name="total_points"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(500))
+    plan_reference: Mapped[str] = mapped_column(sa.String(500), default="")
+    organiser: Mapped[str] = mapped_column(sa.String(255), default="")
+    standing_body: Mapped[str] = mapped_column(sa.String(255), default="")
+    issuing_body: Mapped[str] = mapped_column(sa.String(255), default="")
+    legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    aggregation: Mapped[Aggregation] = mapped_column(
+        str_enum(Aggregation, "aggregation"), default=Aggregation.MEAN
+    )
+    min_reviews: Mapped[int] = mapped_column(default=3)
+    total_points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(100))
+    # A reviewer must comment where their score departs from the self-assessment by more than this.
+    comment_margin: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="campaign", order_by="Round.ceremony_date", cascade="all, delete-orphan"
+    )
+    criterion_groups: Mapped[list[CriterionGroup]] = relationship(
+        back_populates="campaign",
+        order_by="(CriterionGroup.applies_to, CriterionGroup.position)",
+        cascade="all, delete-orphan",
+    )
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="campaign", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+    award_forms: Mapped[list[AwardForm]] = relationship(
+        back_populates="campaign", order_by="AwardForm.position", cascade="all, delete-orphan"
+    )
+
+    __audited__ = True
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.code}>"
+
+    @property
+    def legal_basis_lines(self) -> list[str]:
+        return [line.strip() for line in self.legal_basis.splitlines() if line.strip()]
+
+
+class Round(db.Model):
+    """One award cycle of a campaign (đợt xét), e.g. Ngày Chuyển đổi số 10/10/2025."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        sa.CheckConstraint("nomination_closes >= nomination_opens", name="nomination_window"),
+        sa.CheckConstraint(
+            "review_deadline IS NULL OR review_deadline >= nomination_closes", name="review_deadline"
+        ),
+        sa.CheckConstraint("ceremony_date >= nomination_closes", name="ceremony_date"),
+        sa.CheckConstraint(
+            "disclosure_days IS NULL OR disclosure_days > 0", name="disclosure_days"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    nomination_opens: Mapped[date]
+    nomination_closes: Mapped[date]
+    review_deadline: Mapped[date | None]
+    ceremony_date: Mapped[date]
+    disclosure_days: Mapped[int | None]  # working days of public comment; None = no disclosure
+    phase: Mapped[RoundPhase] = mapped_column(
+        str_enum(RoundPhase, "round_phase"), default=RoundPhase.SETUP
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="rounds")
+
+    __audited__ = True
+
+    def __repr__(self) -> str:
+        return f"<Round {self.code}>"
+
+
+class CriterionGroup(db.Model):
+    __tablename__ = "criterion_groups"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "code", name="uq_criterion_groups_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(255))
+    applies_to: Mapped[AppliesTo] = mapped_column(
+        str_enum(AppliesTo, "group_applies_to"), default=AppliesTo.BOTH
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="criterion_groups")
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="group", order_by="Criterion.position"
+    )
+
+    __audited__ = True
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum((c.max_points for c in self.criteria), Decimal(0))
+
+
+class Criterion(db.Model):
+    __tablename__ = "criteria"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "code", name="uq_criteria_code"),
+        sa.CheckConstraint("max_points > 0", name="max_points"),
+        sa.CheckConstraint("weight > 0", name="weight"),
+        sa.CheckConstraint("target_value IS NULL OR target_value > 0", name="target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("criterion_groups.id", ondelete="RESTRICT"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(500))
+    guidance: Mapped[str] = mapped_column(sa.Text, default="")
+    max_points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    weight: Mapped[Decimal] = mapped_column(sa.Numeric(6, 3), default=Decimal(1))
+    applies_to: Mapped[AppliesTo] = mapped_column(str_enum(AppliesTo, "criterion_applies_to"))
+    target_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 3))
+    target_unit: Mapped[str] = mapped_column(sa.String(32), default="")
+    evidence_required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="criteria")
+    group: Mapped[CriterionGroup] = relationship(back_populates="criteria")
+
+    __audited__ = True
+
+    @property
+    def is_measurable(self) -> bool:
+        return self.target_value is not None
+
+    def suggested_points(self, actual: Decimal) -> Decimal:
+        """points = max × min(actual / target, 1), rounded down to the 0.5 step (DESIGN.md §4)."""
+        if self.target_value is None:
+            raise ValueError("criterion has no measurable target")
+        ratio = min(max(actual, Decimal(0)) / self.target_value, Decimal(1))
+        raw = self.max_points * ratio
+        return (raw * 2).to_integral_value(rounding="ROUND_FLOOR") / 2
+
+
+class AwardForm(db.Model):
+    """A form of award within a campaign (Bằng khen của Chủ tịch UBND tỉnh, Giấy khen …)."""
+
+    __tablename__ = "award_forms"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "code", name="uq_award_forms_code"),
+        sa.CheckConstraint("for_collectives OR for_individuals", name="recipients"),
+        sa.CheckConstraint("min_score >= 0", name="min_score"),
+        sa.CheckConstraint("quota_total IS NULL OR quota_total >= 0", name="quota_total"),
+        sa.CheckConstraint("quota_per_unit IS NULL OR quota_per_unit >= 0", name="quota_per_unit"),
+        sa.CheckConstraint(
+            "ballot_threshold > 0 AND ballot_threshold <= 100", name="ballot_threshold"
+        ),
+        sa.CheckConstraint(
+            "cash_multiple_collective >= 0 AND cash_multiple_individual >= 0", name="cash"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(255))  # "Bằng khen của Chủ tịch UBND tỉnh"
+    certificate_title: Mapped[str] = mapped_column(sa.String(64))  # "BẰNG KHEN"
+    awarding_title: Mapped[str] = mapped_column(sa.String(255))  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH…"
+    for_collectives: Mapped[bool] = mapped_column(default=True)
+    for_individuals: Mapped[bool] = mapped_column(default=True)
+    award_type: Mapped[AwardType] = mapped_column(
+        str_enum(AwardType, "award_type"), default=AwardType.CAMPAIGN
+    )
+    min_score: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(0))
+    quota_total: Mapped[int | None]
+    quota_per_unit: Mapped[int | None]
+    ballot_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(50))
+    ballot_base: Mapped[BallotBase] = mapped_column(
+        str_enum(BallotBase, "ballot_base"), default=BallotBase.VOTING
+    )
+    cash_multiple_collective: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
+    cash_multiple_individual: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
+    signer_prefix: Mapped[str] = mapped_column(sa.String(8), default="")  # KT. / TM. / TL. / ""
+    signer_title: Mapped[str] = mapped_column(sa.String(255), default="")
+    signer_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="award_forms")
+
+    __audited__ = True
+
+    def is_open_to(self, kind: RecipientKind) -> bool:
+        return self.for_collectives if kind is RecipientKind.COLLECTIVE else self.for_individuals
+
+
+# --------------------------------------------------------------------------- audit trail
+
+
+class AuditEvent(db.Model):
+    """Append-only, hash-chained record of every change made through the app (``awards/audit.py``).
+
+    Database triggers (see the initial migration) refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    client_addr: Mapped[str] = mapped_column(sa.String(64), default="")
+    object_type: Mapped[str] = mapped_column(sa.String(64), index=True)
+    object_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    before: Mapped[str] = mapped_column(sa.Text, default="")  # canonical JSON
+    after: Mapped[str] = mapped_column(sa.Text, default="")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()
