@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from awards.text import fold
 
 def utcnow() -> datetime:
     """Naive UTC timestamp (stored without zone on both databases, so values round-trip exactly)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
@@ -290,7 +290,8 @@ class Round(db.Model):
     __table_args__ = (
         sa.CheckConstraint("nomination_closes >= nomination_opens", name="nomination_window"),
         sa.CheckConstraint(
-            "review_deadline IS NULL OR review_deadline >= nomination_closes", name="review_deadline"
+            "review_deadline IS NULL OR review_deadline >= nomination_closes",
+            name="review_deadline",
         ),
         sa.CheckConstraint("ceremony_date >= nomination_closes", name="ceremony_date"),
         sa.CheckConstraint(
@@ -458,7 +459,9 @@ class AuditEvent(db.Model):
 
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     actor_name: Mapped[str] = mapped_column(sa.String(64), default="")

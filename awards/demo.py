@@ -31,7 +31,7 @@ from models import (
     User,
 )
 
-DEMO_PASSWORD = "KhenThuong@2025"  # documented in the README; every demo account uses it
+DEMO_PASSWORD = "KhenThuong@2025"  # noqa: S105 — documented in the README; every demo account uses it
 CAMPAIGN_CODE = "CDS-BN-2024-2025"
 
 PROVINCE = ("UBND-BN", "Ủy ban nhân dân tỉnh Bắc Ninh")
@@ -106,45 +106,95 @@ Theo đề nghị của Giám đốc Sở Nội vụ."""
 
 # (group code, title, applies to, [(code, title, max points, target %, evidence required)])
 CRITERIA = [
-    ("NT", "Nhận thức và chỉ đạo", AppliesTo.COLLECTIVE, [
-        ("NT1", "Họp Ban chỉ đạo, ban hành văn bản chỉ đạo về chuyển đổi số", 5, None, False),
-        ("NT2", "Ban hành kế hoạch chuyển đổi số năm đúng hạn", 5, None, True),
-        ("NT3", "Tuyên truyền, nâng cao nhận thức về chuyển đổi số", 5, None, False),
-    ]),
-    ("CQS", "Chính quyền số", AppliesTo.COLLECTIVE, [
-        ("CQ1", "Tỷ lệ văn bản đi được ký số", 10, None, True),
-        ("CQ2", "Tỷ lệ thủ tục hành chính cung cấp trực tuyến toàn trình", 10, 80, True),
-        ("CQ3", "Tỷ lệ hồ sơ công việc được xử lý trên môi trường mạng", 10, 90, True),
-        ("CQ4", "Báo cáo, chỉ đạo điều hành qua hệ thống thông tin báo cáo", 5, None, False),
-    ]),
-    ("DL", "Dữ liệu và hạ tầng số", AppliesTo.COLLECTIVE, [
-        ("DL1", "Xây dựng, chia sẻ cơ sở dữ liệu chuyên ngành", 8, None, True),
-        ("DL2", "Đầu tư hạ tầng số, nền tảng số dùng chung", 7, None, False),
-    ]),
-    ("KN", "Kỹ năng số", AppliesTo.COLLECTIVE, [
-        ("KN1", "Đào tạo, bồi dưỡng kỹ năng số cho cán bộ, người lao động", 8, None, False),
-        ("KN2", "Tỷ lệ cán bộ sử dụng thành thạo các nền tảng số", 7, None, False),
-    ]),
-    ("ATTT", "An toàn thông tin", AppliesTo.COLLECTIVE, [
-        ("AT1", "Phê duyệt cấp độ an toàn hệ thống thông tin", 6, None, True),
-        ("AT2", "Không để xảy ra sự cố mất an toàn thông tin nghiêm trọng", 4, None, False),
-    ]),
-    ("MH", "Sáng kiến và mô hình số", AppliesTo.COLLECTIVE, [
-        ("MH1", "Ứng dụng AI, dữ liệu lớn, blockchain; mô hình kinh doanh số", 10, None, True),
-    ]),
-    ("CN-NV", "Hoàn thành nhiệm vụ", AppliesTo.INDIVIDUAL, [
-        ("CN1", "Xếp loại hoàn thành xuất sắc nhiệm vụ", 20, None, True),
-    ]),
-    ("CN-SK", "Sáng kiến chuyển đổi số", AppliesTo.INDIVIDUAL, [
-        ("CN2", "Sáng kiến, giải pháp chuyển đổi số được công nhận", 30, None, True),
-    ]),
-    ("CN-UD", "Ứng dụng và lan tỏa", AppliesTo.INDIVIDUAL, [
-        ("CN3", "Sử dụng công cụ số trong công việc hằng ngày", 20, None, False),
-        ("CN4", "Tham gia đào tạo, tuyên truyền, hướng dẫn chuyển đổi số", 15, None, False),
-    ]),
-    ("CN-TT", "Thành tích khác", AppliesTo.INDIVIDUAL, [
-        ("CN5", "Kết quả hội thi, giải thưởng về chuyển đổi số", 15, None, True),
-    ]),
+    (
+        "NT",
+        "Nhận thức và chỉ đạo",
+        AppliesTo.COLLECTIVE,
+        [
+            ("NT1", "Họp Ban chỉ đạo, ban hành văn bản chỉ đạo về chuyển đổi số", 5, None, False),
+            ("NT2", "Ban hành kế hoạch chuyển đổi số năm đúng hạn", 5, None, True),
+            ("NT3", "Tuyên truyền, nâng cao nhận thức về chuyển đổi số", 5, None, False),
+        ],
+    ),
+    (
+        "CQS",
+        "Chính quyền số",
+        AppliesTo.COLLECTIVE,
+        [
+            ("CQ1", "Tỷ lệ văn bản đi được ký số", 10, None, True),
+            ("CQ2", "Tỷ lệ thủ tục hành chính cung cấp trực tuyến toàn trình", 10, 80, True),
+            ("CQ3", "Tỷ lệ hồ sơ công việc được xử lý trên môi trường mạng", 10, 90, True),
+            ("CQ4", "Báo cáo, chỉ đạo điều hành qua hệ thống thông tin báo cáo", 5, None, False),
+        ],
+    ),
+    (
+        "DL",
+        "Dữ liệu và hạ tầng số",
+        AppliesTo.COLLECTIVE,
+        [
+            ("DL1", "Xây dựng, chia sẻ cơ sở dữ liệu chuyên ngành", 8, None, True),
+            ("DL2", "Đầu tư hạ tầng số, nền tảng số dùng chung", 7, None, False),
+        ],
+    ),
+    (
+        "KN",
+        "Kỹ năng số",
+        AppliesTo.COLLECTIVE,
+        [
+            ("KN1", "Đào tạo, bồi dưỡng kỹ năng số cho cán bộ, người lao động", 8, None, False),
+            ("KN2", "Tỷ lệ cán bộ sử dụng thành thạo các nền tảng số", 7, None, False),
+        ],
+    ),
+    (
+        "ATTT",
+        "An toàn thông tin",
+        AppliesTo.COLLECTIVE,
+        [
+            ("AT1", "Phê duyệt cấp độ an toàn hệ thống thông tin", 6, None, True),
+            ("AT2", "Không để xảy ra sự cố mất an toàn thông tin nghiêm trọng", 4, None, False),
+        ],
+    ),
+    (
+        "MH",
+        "Sáng kiến và mô hình số",
+        AppliesTo.COLLECTIVE,
+        [
+            ("MH1", "Ứng dụng AI, dữ liệu lớn, blockchain; mô hình kinh doanh số", 10, None, True),
+        ],
+    ),
+    (
+        "CN-NV",
+        "Hoàn thành nhiệm vụ",
+        AppliesTo.INDIVIDUAL,
+        [
+            ("CN1", "Xếp loại hoàn thành xuất sắc nhiệm vụ", 20, None, True),
+        ],
+    ),
+    (
+        "CN-SK",
+        "Sáng kiến chuyển đổi số",
+        AppliesTo.INDIVIDUAL,
+        [
+            ("CN2", "Sáng kiến, giải pháp chuyển đổi số được công nhận", 30, None, True),
+        ],
+    ),
+    (
+        "CN-UD",
+        "Ứng dụng và lan tỏa",
+        AppliesTo.INDIVIDUAL,
+        [
+            ("CN3", "Sử dụng công cụ số trong công việc hằng ngày", 20, None, False),
+            ("CN4", "Tham gia đào tạo, tuyên truyền, hướng dẫn chuyển đổi số", 15, None, False),
+        ],
+    ),
+    (
+        "CN-TT",
+        "Thành tích khác",
+        AppliesTo.INDIVIDUAL,
+        [
+            ("CN5", "Kết quả hội thi, giải thưởng về chuyển đổi số", 15, None, True),
+        ],
+    ),
 ]
 
 # username, full name, roles, unit code

@@ -10,16 +10,31 @@ from forms.fields import TEXT_FILTERS
 
 class LoginForm(FlaskForm):
     username = StringField(
-        _l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)], filters=TEXT_FILTERS
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(), Length(max=64)],
+        filters=TEXT_FILTERS,
+        render_kw={"autocomplete": "username", "autofocus": True},
     )
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Mật khẩu"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên máy này"))
     submit = SubmitField(_l("Đăng nhập"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(), Length(max=256)])
-    new = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(max=256)])
+    current = PasswordField(
+        _l("Mật khẩu hiện tại"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),
         validators=[DataRequired(), EqualTo("new", message=_l("Hai mật khẩu mới không khớp."))],
