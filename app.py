@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -35,7 +35,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def create_app(config: object | str | None = None, **overrides: Any) -> Flask:
     """Build the application. ``config`` is a config object or the name of one (see ``config.py``)."""
     app = Flask(__name__, instance_path=str(BASE_DIR / "instance"), instance_relative_config=True)
-    app.config.from_object(load_config(config) if config is None or isinstance(config, str) else config)
+    app.config.from_object(
+        load_config(config) if config is None or isinstance(config, str) else config
+    )
     app.config.update(overrides)
     if app.config.get("PROXY_FIX_HOPS", 0):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"], x_proto=1)  # type: ignore[method-assign]
@@ -49,6 +51,8 @@ def create_app(config: object | str | None = None, **overrides: Any) -> Flask:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and background jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated:
         return current_user.locale
     return session.get("locale") or request.accept_languages.best_match(["vi", "en"]) or "vi"
@@ -98,7 +102,9 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if current_user and current_user.is_authenticated:

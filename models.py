@@ -8,6 +8,7 @@ strings with a CHECK constraint (portable between SQLite and PostgreSQL). Small 
 from __future__ import annotations
 
 import enum
+import json
 import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -475,3 +476,12 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     actor: Mapped[User | None] = relationship()
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) rows for display, from the stored canonical JSON."""
+
+        before = json.loads(self.before) if self.before else {}
+        after = json.loads(self.after) if self.after else {}
+        return [
+            (key, before.get(key), after.get(key)) for key in sorted(before.keys() | after.keys())
+        ]

@@ -70,6 +70,7 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> L
     if not user.active:
         audit.record("login_inactive", "users", user.id, actor=user)
         return LoginResult(LoginOutcome.INACTIVE)
+    audit.attribute_request_to(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
@@ -218,7 +219,9 @@ def unlock(user: User) -> None:
     user.locked_until = None
 
 
-def search_users(query: str = "", role: Role | None = None, active: bool | None = None) -> sa.Select:
+def search_users(
+    query: str = "", role: Role | None = None, active: bool | None = None
+) -> sa.Select:
     stmt = sa.select(User).order_by(User.username)
     if query:
         pattern = like_pattern(query)
@@ -233,4 +236,3 @@ def search_users(query: str = "", role: Role | None = None, active: bool | None 
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
     return stmt
-

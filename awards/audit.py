@@ -18,22 +18,25 @@ import contextvars
 import enum
 import hashlib
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Mapper, Session, attributes
 
 from models import AuditEvent, User, utcnow
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK_KEY = 0x4B54_5300  # "KTS" — any constant shared by all writers of the chain
 
-_cli_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_cli_actor", default=None)
+_cli_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "audit_cli_actor", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,16 @@ def acting_as(name: str) -> Iterator[None]:
         _cli_actor.reset(token)
 
 
+def attribute_request_to(user: User) -> None:
+    """Name ``user`` as the actor of what this request records from now on, before Flask-Login knows
+    them (the login itself)."""
+    g.audit_user = user
+
+
 def _current_actor() -> Actor:
     if has_request_context():
         # Read the user Flask-Login already loaded; loading it here could query inside a flush.
-        user = g.get("_login_user")
+        user = g.get("audit_user") or g.get("_login_user")
         addr = request.remote_addr or ""
         if isinstance(user, User) and user.is_authenticated:
             return Actor(user.id, user.username, addr)
@@ -70,7 +79,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        # 100 and 100.00 are one value: the form typed and the form read back must log alike.
+        return format(value.normalize(), "f")
     if isinstance(value, bytes):
         return hashlib.sha256(value).hexdigest()
     return value
@@ -109,7 +119,9 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 def _last_hash(connection: sa.Connection) -> str:
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
+        )
     table = AuditEvent.__table__
     last = connection.execute(
         sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)
@@ -176,6 +188,15 @@ def _audited(obj: object) -> bool:
     return getattr(type(obj), "__audited__", False)
 
 
+@sa.event.listens_for(Mapper, "mapper_configured")
+def _load_old_values(mapper: Mapper, class_: type) -> None:
+    # Assigning to a column of an expired object (one just committed, say) does not load the old value
+    # by default, so ``before`` would read None and an unchanged value would look changed: load it.
+    if getattr(class_, "__audited__", False):
+        for attr in mapper.column_attrs:
+            getattr(class_, attr.key).impl.active_history = True
+
+
 def _excluded(obj: object) -> frozenset[str]:
     return getattr(type(obj), "__audit_exclude__", frozenset())
 
@@ -223,7 +244,9 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
     rows = []
     for obj in session.new:
         if _audited(obj):
-            rows.append(_row("create", _object_type(obj), _identity(obj), None, snapshot(obj), actor))
+            rows.append(
+                _row("create", _object_type(obj), _identity(obj), None, snapshot(obj), actor)
+            )
     for obj in session.dirty:
         if _audited(obj) and session.is_modified(obj, include_collections=False):
             before, after = _changes(obj)
@@ -231,7 +254,9 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
                 rows.append(_row("update", _object_type(obj), _identity(obj), before, after, actor))
     for obj in session.deleted:
         if _audited(obj):
-            rows.append(_row("delete", _object_type(obj), _identity(obj), snapshot(obj), None, actor))
+            rows.append(
+                _row("delete", _object_type(obj), _identity(obj), snapshot(obj), None, actor)
+            )
     _write(session, rows)
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -57,17 +65,17 @@ def login() -> Response | str:
                 flash(_("Vui lòng đổi mật khẩu ban đầu trước khi làm việc."), "warning")
                 return redirect(url_for("auth.change_password"))
             return redirect(next_url or url_for("core.index"))
-        if result.outcome is accounts.LoginOutcome.LOCKED:
-            flash(
-                _(
-                    "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(t)s.",
-                    t=format_datetime(result.locked_until, "HH:mm"),
-                ),
-                "danger",
-            )
-        else:
-            # The same message for an unknown name, a wrong password and a deactivated account.
-            flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
+        # One message for an unknown name, a wrong password, a locked and a deactivated account:
+        # a different one for "locked" would tell a guesser which usernames exist.
+        flash(
+            _(
+                "Tên đăng nhập hoặc mật khẩu không đúng. Sau %(n)d lần sai liên tiếp, tài khoản "
+                "bị tạm khóa %(m)d phút; nếu cần hỗ trợ, hãy liên hệ quản trị hệ thống.",
+                n=current_app.config["LOGIN_MAX_FAILURES"],
+                m=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            ),
+            "danger",
+        )
     return render_template("auth/login.html", form=form)
 
 
@@ -75,6 +83,9 @@ def login() -> Response | str:
 @login_required
 def logout() -> Response:
     audit.record("logout", "users", current_user.id)
+    # Sessions live in signed cookies: rotating the token is what makes a copied cookie worthless
+    # after logout (it also ends the user's other sessions, which we accept for a government system).
+    accounts.rotate_session_token(current_user)
     db.session.commit()
     logout_user()
     session.clear()

@@ -59,7 +59,9 @@ def seed_demo(if_empty: bool) -> None:
     type=click.Choice([r.value for r in Role]),
     help="Có thể lặp lại để gán nhiều vai trò.",
 )
-@click.option("--unit", "unit_code", default=None, help="Mã đơn vị (bắt buộc với vai trò của đơn vị).")
+@click.option(
+    "--unit", "unit_code", default=None, help="Mã đơn vị (bắt buộc với vai trò của đơn vị)."
+)
 @click.option("--email", default=None)
 @click.password_option(help="Mật khẩu (hỏi nếu không truyền vào).")
 @with_appcontext

@@ -17,8 +17,14 @@ bp = Blueprint("core", __name__)
 
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_EXEMPT = frozenset(
-    {"auth.change_password", "auth.logout", "core.healthz", "core.set_language", "static",
-     "bootstrap.static"}
+    {
+        "auth.change_password",
+        "auth.logout",
+        "core.healthz",
+        "core.set_language",
+        "static",
+        "bootstrap.static",
+    }
 )
 
 
@@ -75,7 +81,9 @@ def error_message(code: int) -> str:
         404: _("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."),
         405: _("Thao tác này không được hỗ trợ theo cách bạn gửi."),
         413: _("Tệp hoặc dữ liệu gửi lên quá lớn. Hãy giảm dung lượng rồi gửi lại."),
-        429: _("Bạn thao tác quá nhiều lần trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại."),
+        429: _(
+            "Bạn thao tác quá nhiều lần trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại."
+        ),
         500: _("Hệ thống gặp lỗi. Thao tác của bạn chưa được lưu; vui lòng thử lại sau."),
     }
     return messages.get(code, messages[500])

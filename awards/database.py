@@ -49,8 +49,11 @@ def _on_begin(connection: sa.Connection) -> None:
 
 
 def ping() -> None:
-    """Raise if the database cannot answer a trivial query."""
+    """Raise if the database cannot answer a trivial query.
+
+    Asked through the request's session: a second connection would wait on a busy pool, and on an
+    in-memory SQLite database (one shared connection) it would collide with the request's transaction.
+    """
     from awards.extensions import db
 
-    with db.engine.connect() as connection:
-        connection.execute(sa.text("SELECT 1"))
+    db.session.execute(sa.text("SELECT 1"))

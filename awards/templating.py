@@ -11,8 +11,8 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forms.auth import ConfirmForm, LanguageForm
 from awards import labels
+from forms.auth import ConfirmForm, LanguageForm
 from models import Role
 
 
@@ -60,7 +60,11 @@ class NavItem:
 
 
 NAV = [
-    NavItem(_l("Phong trào thi đua"), "campaigns.index", frozenset({Role.BOARD, Role.ADMIN, Role.APPROVER})),
+    NavItem(
+        _l("Phong trào thi đua"),
+        "campaigns.index",
+        frozenset({Role.BOARD, Role.ADMIN, Role.APPROVER}),
+    ),
     NavItem(_l("Đơn vị"), "units.index", frozenset({Role.ADMIN, Role.BOARD})),
     NavItem(_l("Tài khoản"), "users.index", frozenset({Role.ADMIN})),
     NavItem(_l("Nhật ký hệ thống"), "audit.index", frozenset({Role.ADMIN})),

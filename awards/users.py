@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
-from awards import accounts
+from awards import accounts, unit_tree
 from awards.extensions import db
 from awards.permissions import roles_required
 from forms.auth import ConfirmForm
+from forms.fields import options
 from forms.users import NewUserForm, UserForm, UserSearchForm
-from models import Role, Unit, User
+from models import Role, User
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
-def _unit_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        sa.select(Unit.id, Unit.code, Unit.name).where(Unit.valid_to.is_(None)).order_by(Unit.code)
-    ).all()
-    return [(0, _("— Không thuộc đơn vị —"))] + [(r.id, f"{r.code} — {r.name}") for r in rows]
+def _unit_choices() -> list[SelectChoice]:
+    return options(unit_tree.unit_options(_("— Không thuộc đơn vị —")))
 
 
 def _get_user(user_id: int) -> User:
@@ -33,9 +31,9 @@ def _get_user(user_id: int) -> User:
 @roles_required(Role.ADMIN)
 def index() -> str:
     form = UserSearchForm(request.args)
-    form.validate()
+    valid = form.validate()  # an unknown role in the URL lists everyone instead of failing
     stmt = accounts.search_users(
-        form.q.data or "", Role(form.role.data) if form.role.data else None
+        form.q.data or "", Role(form.role.data) if valid and form.role.data else None
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("users/index.html", form=form, page=page)
@@ -61,7 +59,13 @@ def create() -> Response | str:
         else:
             user.locale = form.locale.data
             db.session.commit()
-            flash(_("Đã tạo tài khoản %(u)s. Người dùng phải đổi mật khẩu ở lần đăng nhập đầu.", u=user.username), "success")
+            flash(
+                _(
+                    "Đã tạo tài khoản %(u)s. Người dùng phải đổi mật khẩu ở lần đăng nhập đầu.",
+                    u=user.username,
+                ),
+                "success",
+            )
             return redirect(url_for("users.index"))
     return render_template("users/form.html", form=form, user=None)
 
@@ -70,9 +74,15 @@ def create() -> Response | str:
 @roles_required(Role.ADMIN)
 def edit(user_id: int) -> Response | str:
     user = _get_user(user_id)
-    form = UserForm(obj=user, data=None if request.method == "POST" else {
-        "roles": [r.value for r in user.roles], "unit_id": user.unit_id or 0,
-    })
+    form = UserForm(
+        obj=user,
+        data=None
+        if request.method == "POST"
+        else {
+            "roles": [r.value for r in user.roles],
+            "unit_id": user.unit_id or 0,
+        },
+    )
     form.unit_id.choices = _unit_choices()
     if form.validate_on_submit():
         try:

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from forms.fields import TEXT_FILTERS
+from forms.fields import LANGUAGE_OPTIONS, TEXT_FILTERS, options
 
 
 class LoginForm(FlaskForm):
@@ -43,7 +43,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Ngôn ngữ"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    locale = SelectField(_l("Ngôn ngữ"), choices=options(LANGUAGE_OPTIONS))
     submit = SubmitField(_l("Lưu"))
 
 

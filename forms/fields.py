@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from wtforms.fields.choices import SelectChoice
+
 from awards.text import clean
 
 
@@ -11,3 +16,11 @@ def strip_nfc(value: object) -> object:
 
 
 TEXT_FILTERS = [strip_nfc]
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs, e.g. from ``awards.labels.choices``, as WTForms options."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+LANGUAGE_OPTIONS = [("vi", "Tiếng Việt"), ("en", "English")]

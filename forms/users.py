@@ -13,9 +13,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from awards.labels import ROLE_LABELS
-from forms.fields import TEXT_FILTERS
-
+from awards.labels import ROLE_LABELS, choices
+from forms.fields import LANGUAGE_OPTIONS, TEXT_FILTERS, options
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,10 +32,10 @@ class UserForm(FlaskForm):
     unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[Optional()])
     roles = MultiCheckboxField(
         _l("Vai trò"),
-        choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=options(choices(ROLE_LABELS)),
         validators=[DataRequired(message=_l("Chọn ít nhất một vai trò."))],
     )
-    locale = SelectField(_l("Ngôn ngữ"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    locale = SelectField(_l("Ngôn ngữ"), choices=options(LANGUAGE_OPTIONS))
     submit = SubmitField(_l("Lưu"))
 
 
@@ -53,9 +52,7 @@ class NewUserForm(UserForm):
         ],
         filters=TEXT_FILTERS,
     )
-    password = PasswordField(
-        _l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(max=256)]
-    )
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(max=256)])
     field_order = ("username", "full_name", "email", "unit_id", "roles", "password", "locale")
 
 
@@ -66,6 +63,6 @@ class UserSearchForm(FlaskForm):
     q = StringField(_l("Tìm theo tên"), validators=[Optional(), Length(max=100)])
     role = SelectField(
         _l("Vai trò"),
-        choices=[("", _l("Tất cả"))] + [(r.value, label) for r, label in ROLE_LABELS.items()],
+        choices=options([("", _l("Tất cả")), *choices(ROLE_LABELS)]),
         validators=[Optional()],
     )

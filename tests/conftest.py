@@ -7,19 +7,24 @@ end — the database named in the URL is never touched.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from awards.extensions import db as _db
+from awards.extensions import limiter
 from awards.passwords import hash_password
 from config import TestConfig
 from models import Role, Unit, UnitKind, User
@@ -59,12 +64,21 @@ def database_url() -> Iterator[str]:
         engine.dispose()
 
 
+def _fresh_g(sender: Flask, **extra: object) -> None:
+    for name in list(g):
+        g.pop(name)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = database_url
     config.UPLOAD_ROOT = str(tmp_path_factory.mktemp("uploads"))
     application = create_app(config)
+    # Requests made while this session-wide app context is pushed reuse it, and with it ``g``: without
+    # this, the user Flask-Login caches in ``g`` (and the locale Flask-Babel caches there) would leak
+    # from one request, or one client, to the next. Each request starts with an empty ``g``, as served.
+    request_started.connect(_fresh_g, application)
     with application.app_context():
         _db.create_all()
         yield application
@@ -89,6 +103,17 @@ def _wipe(app: Flask) -> None:
                 connection.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def _limiter_kept() -> Iterator[None]:
+    """Flask-Limiter keeps its settings on the one ``limiter`` object: ``init_app`` of any other
+    application a test builds (rate limits on, production settings) would change them for the suite's
+    app too. Put them back after each test."""
+    state = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(state)
+
+
 @pytest.fixture()
 def db(app: Flask) -> Iterator[object]:
     """The database, emptied after the test."""
@@ -106,6 +131,99 @@ def client(app: Flask, db: object) -> FlaskClient:
 @pytest.fixture()
 def runner(app: Flask, db: object):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
+
+
+@pytest.fixture()
+def make_app(database_url: str, db: object, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """``make_app(**overrides)``: another application instance — another process, as far as the code can
+    tell — on the suite's database. On SQLite, whose test database lives in the memory of one engine,
+    every instance made in a test shares a temporary file instead. Engines are disposed after the test.
+    """
+    shared = database_url
+    if database_url == "sqlite://":
+        shared = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    made: list[Flask] = []
+
+    def factory(**overrides: object) -> Flask:
+        config = TestConfig()
+        config.SQLALCHEMY_DATABASE_URI = shared
+        application = create_app(config, **overrides)
+        request_started.connect(_fresh_g, application)
+        if shared != database_url and application.config["SQLALCHEMY_DATABASE_URI"] == shared:
+            with application.app_context():
+                _db.create_all()
+        made.append(application)
+        return application
+
+    yield factory
+    for application in made:
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture()
+def empty_database(database_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """``empty_database("sqlite" | "postgresql")``: the URL of a new database without tables — a temporary
+    file, or a throwaway database on the suite's PostgreSQL server (skipped when the suite runs on
+    SQLite), dropped after the test."""
+    created: list[str] = []
+    server = _server_url()
+
+    def factory(dialect: str) -> str:
+        if dialect == "sqlite":
+            return f"sqlite:///{tmp_path / f'empty{secrets.token_hex(3)}.sqlite3'}"
+        if server is None:
+            pytest.skip(
+                "PostgreSQL: the suite runs on SQLite (set TEST_DATABASE_URL to include it)"
+            )
+        name = f"kts_empty_{os.getpid()}_{secrets.token_hex(3)}"
+        _admin_statement(server, f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    yield factory
+    for name in created:
+        _admin_statement(server or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_statement(server: str, statement: str) -> None:
+    engine = sa.create_engine(
+        make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture()
+def upgraded(make_app: Callable[..., Flask]) -> Callable[[str], Flask]:
+    """``upgraded(url)``: an application on ``url`` whose schema was built by the Alembic migrations."""
+
+    def factory(url: str) -> Flask:
+        application = make_app(SQLALCHEMY_DATABASE_URI=url)
+        with application.app_context(), _logging_kept():
+            flask_migrate.upgrade()
+        return application
+
+    return factory
+
+
+@contextmanager
+def _logging_kept() -> Iterator[None]:
+    """Alembic's env.py applies alembic.ini's logging with ``fileConfig``, which disables every logger
+    that exists; put them back as they were for the rest of the suite."""
+    known = list(logging.Logger.manager.loggerDict.values())
+    loggers = [lg for lg in known if isinstance(lg, logging.Logger)] + [logging.root]
+    state = [(lg, dict(vars(lg)), list(lg.handlers)) for lg in loggers]
+    try:
+        yield
+    finally:
+        for lg, attributes, handlers in state:
+            vars(lg).update(attributes)
+            lg.handlers[:] = handlers
 
 
 @pytest.fixture()

@@ -15,9 +15,14 @@ def test_seed_demo_builds_the_bac_ninh_campaign(runner, db):
     campaign = db.session.scalar(sa.select(Campaign))
     assert campaign.name == "Chuyển đổi số trên địa bàn tỉnh Bắc Ninh giai đoạn 2024 – 2025"
     assert sorted(r.code for r in campaign.rounds) == ["CDS2024", "CDS2025"]
-    assert db.session.scalar(sa.select(Round.ceremony_date).where(Round.code == "CDS2025")).isoformat() == "2025-10-10"
+    assert (
+        db.session.scalar(sa.select(Round.ceremony_date).where(Round.code == "CDS2025")).isoformat()
+        == "2025-10-10"
+    )
     for kind in (AppliesTo.COLLECTIVE, AppliesTo.INDIVIDUAL):
-        total = sum(c.max_points for c in campaign.criteria if c.applies_to in (kind, AppliesTo.BOTH))
+        total = sum(
+            c.max_points for c in campaign.criteria if c.applies_to in (kind, AppliesTo.BOTH)
+        )
         assert total == Decimal(100)
     measurable = {c.code: c.target_value for c in campaign.criteria if c.is_measurable}
     assert measurable == {"CQ2": Decimal(80), "CQ3": Decimal(90)}
@@ -27,7 +32,12 @@ def test_seed_demo_builds_the_bac_ninh_campaign(runner, db):
     assert len(units) >= 40
     roots = [u for u in units if u.parent_id is None]
     assert [u.kind for u in roots] == [UnitKind.PROVINCE]
-    assert {u.kind for u in units} >= {UnitKind.PROVINCIAL_BODY, UnitKind.DISTRICT, UnitKind.COMMUNE, UnitKind.ENTERPRISE}
+    assert {u.kind for u in units} >= {
+        UnitKind.PROVINCIAL_BODY,
+        UnitKind.DISTRICT,
+        UnitKind.COMMUNE,
+        UnitKind.ENTERPRISE,
+    }
 
     roles = set()
     for user in db.session.scalars(sa.select(User)):

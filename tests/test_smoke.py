@@ -8,4 +8,6 @@ def test_login_and_home(client, make_user, db):
     assert response.status_code == 302
     page = client.get("/")
     assert "Nguyễn Văn An" in page.get_data(as_text=True)
-    assert db.session.query(AuditEvent).filter_by(action="login", object_id=str(user.id)).count() == 1
+    assert (
+        db.session.query(AuditEvent).filter_by(action="login", object_id=str(user.id)).count() == 1
+    )

@@ -1,0 +1,1 @@
+"""Documents made from plain data (dicts, lists, dates, numbers), never from ORM objects."""

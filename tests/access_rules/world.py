@@ -1,0 +1,129 @@
+"""The test world: one of each object, built directly with the models in an empty database.
+
+Access rules name these objects in ``url_args`` (``{"user_id": "user"}``): the matrix puts the object's id in
+the URL, or one of its attributes with a dotted name (``{"code": "round.code"}``).
+
+| name | object |
+|---|---|
+| ``province`` | the root unit (kind province) |
+| ``unit`` | a district under the province; the unit users below belong to it |
+| ``unit_clerk`` ``unit_head`` | users of ``unit`` with that role |
+| ``reviewer`` ``board`` ``approver`` ``admin`` | province-level users with that role |
+| ``user`` | a spare account (reviewer) for the ``/admin/users/<user_id>`` routes |
+| ``campaign`` | a campaign with one ``group``, one ``criterion``, one ``award_form``, one ``round`` |
+
+Every user logs in with ``tests.conftest.PASSWORD`` under the username of its name (``board`` …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from awards.extensions import db
+from awards.passwords import hash_password
+from models import (
+    AppliesTo,
+    AwardForm,
+    Campaign,
+    Criterion,
+    CriterionGroup,
+    Role,
+    Round,
+    Unit,
+    UnitKind,
+    User,
+)
+from tests.conftest import PASSWORD
+
+ROLE_USERS = {
+    "unit_clerk": ("Nguyễn Thị Cán Bộ", Role.UNIT_CLERK),
+    "unit_head": ("Trần Văn Thủ Trưởng", Role.UNIT_HEAD),
+    "reviewer": ("Lê Thị Hội Đồng", Role.REVIEWER),
+    "board": ("Phạm Văn Thi Đua", Role.BOARD),
+    "approver": ("Hoàng Văn Phê Duyệt", Role.APPROVER),
+    "admin": ("Vũ Thị Quản Trị", Role.ADMIN),
+    "user": ("Đỗ Văn Dự Phòng", Role.REVIEWER),
+}
+
+
+class World(dict):
+    """Objects by name; ``resolve("round")`` is the round's id, ``resolve("round.code")`` its code."""
+
+    def resolve(self, reference: str) -> object:
+        name, _, attribute = reference.partition(".")
+        if name not in self:
+            raise KeyError(f"the test world has no object named {name!r}; it has {sorted(self)}")
+        return getattr(self[name], attribute or "id")
+
+    def user(self, role: str) -> User | None:
+        """The user who plays ``role`` in the matrix (``None`` for ``anonymous``)."""
+        return None if role == "anonymous" else self[role]
+
+
+def build_world() -> World:
+    """Create and commit the world; the database is expected to be empty."""
+    world = World()
+    province = Unit(code="TINH", name="Ủy ban nhân dân tỉnh", kind=UnitKind.PROVINCE)
+    unit = Unit(code="HUYEN", name="Ủy ban nhân dân huyện Yên Phong", kind=UnitKind.DISTRICT)
+    unit.parent = province
+    world.update(province=province, unit=unit)
+
+    password_hash = hash_password(PASSWORD)
+    for username, (full_name, role) in ROLE_USERS.items():
+        user = User(
+            username=username,
+            full_name=full_name,
+            password_hash=password_hash,
+            unit=unit if role in (Role.UNIT_CLERK, Role.UNIT_HEAD) else None,
+        )
+        user.set_roles({role})
+        world[username] = user
+
+    campaign = Campaign(
+        code="CDS-THU",
+        name="Phong trào Chuyển đổi số (thử nghiệm)",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        legal_basis="Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
+    )
+    group = CriterionGroup(campaign=campaign, code="A", title="Chuyển đổi số trong cơ quan")
+    criterion = Criterion(
+        campaign=campaign,
+        group=group,
+        code="A1",
+        title="Tỷ lệ hồ sơ xử lý trực tuyến",
+        max_points=Decimal(10),
+        applies_to=AppliesTo.BOTH,
+    )
+    award_form = AwardForm(
+        campaign=campaign,
+        code="BK",
+        name="Bằng khen của Chủ tịch UBND tỉnh",
+        certificate_title="BẰNG KHEN",
+        awarding_title="CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH",
+    )
+    round_ = Round(
+        campaign=campaign,
+        code="CDS2025",
+        name="Ngày Chuyển đổi số 10/10/2025",
+        nomination_opens=date(2025, 8, 1),
+        nomination_closes=date(2025, 9, 15),
+        review_deadline=date(2025, 9, 30),
+        ceremony_date=date(2025, 10, 10),
+    )
+    world.update(
+        campaign=campaign, group=group, criterion=criterion, award_form=award_form, round=round_
+    )
+    db.session.add_all(world.values())
+    db.session.commit()
+    return world
+
+
+@pytest.fixture()
+def world(db: object) -> Iterator[World]:
+    """The world in a fresh database (import this fixture into a test module to use it)."""
+    yield build_world()
