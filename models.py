@@ -485,3 +485,327 @@ class AuditEvent(db.Model):
         return [
             (key, before.get(key), after.get(key)) for key in sorted(before.keys() | after.keys())
         ]
+
+
+# --------------------------------------------------------------------------- nominations
+
+
+class NominationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    IN_REVIEW = "in_review"
+    SCORED = "scored"
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    AWARDED = "awarded"
+    REVOKED = "revoked"
+
+
+# States in which a nomination still counts against its unit's quota for the round.
+QUOTA_STATES = frozenset(
+    {
+        NominationState.SUBMITTED,
+        NominationState.IN_REVIEW,
+        NominationState.SCORED,
+        NominationState.PROPOSED,
+        NominationState.APPROVED,
+        NominationState.AWARDED,
+    }
+)
+# States in which the unit may still edit its nomination.
+EDITABLE_STATES = frozenset({NominationState.DRAFT, NominationState.RETURNED})
+
+
+class Sex(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class StaffCategory(enum.StrEnum):
+    LEADER = "leader"  # lãnh đạo, quản lý
+    STAFF = "staff"  # công chức, viên chức, người lao động không giữ chức vụ
+
+
+class Submission(db.Model):
+    """A unit's dossier for a round (Tờ trình): the batch through which its head submits nominations."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "unit_id", "number", name="uq_submissions_number"),
+        sa.CheckConstraint("council_members > 0", name="council_members"),
+        sa.CheckConstraint("votes_for >= 0 AND votes_for <= council_members", name="votes_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(64))  # "15/TTr-STTTT"
+    signed_on: Mapped[date]
+    signer_name: Mapped[str] = mapped_column(sa.String(255))
+    signer_title: Mapped[str] = mapped_column(sa.String(255))
+    minutes_date: Mapped[date]  # the unit council's meeting (biên bản)
+    council_members: Mapped[int]
+    votes_for: Mapped[int]
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    unit: Mapped[Unit] = relationship()
+    submitted_by: Mapped[User] = relationship()
+    nominations: Mapped[list[Nomination]] = relationship(
+        back_populates="submission", order_by="Nomination.id"
+    )
+    files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="submission", order_by="EvidenceFile.id"
+    )
+
+    __audited__ = True
+
+
+class Nomination(db.Model):
+    """A proposal to award one collective or individual in a round (DESIGN.md §2).
+
+    ``state`` changes only through ``awards.workflow.transition``. ``version`` is the optimistic lock:
+    SQLAlchemy raises ``StaleDataError`` on a concurrent update, and forms carry it in a hidden field.
+    """
+
+    __tablename__ = "nominations"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind <> 'collective' OR (headcount IS NOT NULL AND headcount > 0)",
+            name="collective_headcount",
+        ),
+        sa.CheckConstraint(
+            "women_share IS NULL OR (women_share >= 0 AND women_share <= 100)", name="women_share"
+        ),
+        sa.CheckConstraint(
+            "kind <> 'individual' OR (sex IS NOT NULL AND date_of_birth IS NOT NULL)",
+            name="individual_details",
+        ),
+        sa.Index("ix_nominations_round_unit_state", "round_id", "unit_id", "state"),
+        sa.Index("ix_nominations_round_state", "round_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    award_form_id: Mapped[int] = mapped_column(sa.ForeignKey("award_forms.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    kind: Mapped[RecipientKind] = mapped_column(str_enum(RecipientKind, "recipient_kind"))
+    state: Mapped[NominationState] = mapped_column(
+        str_enum(NominationState, "nomination_state"), default=NominationState.DRAFT
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    # The nominee. For a collective, ``nominee_name`` is the organisation; for an individual, the person.
+    nominee_name: Mapped[str] = mapped_column(sa.String(255))
+    search_name: Mapped[str] = mapped_column(sa.String(255), index=True, default="")
+    nominee_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id")
+    )  # parent / workplace
+    headcount: Mapped[int | None]
+    women_share: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    sex: Mapped[Sex | None] = mapped_column(str_enum(Sex, "sex"))
+    date_of_birth: Mapped[date | None]
+    position: Mapped[str] = mapped_column(sa.String(255), default="")
+    staff_category: Mapped[StaffCategory | None] = mapped_column(
+        str_enum(StaffCategory, "staff_category")
+    )
+    workplace: Mapped[str] = mapped_column(sa.String(255), default="")
+    citizen_id: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+
+    citation: Mapped[str] = mapped_column(sa.Text, default="")  # printed on the certificate
+    report_profile: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # I. Đặc điểm / Sơ lược lý lịch
+    report_achievements: Mapped[str] = mapped_column(sa.Text, default="")  # II. Thành tích đạt được
+    report_measures: Mapped[str] = mapped_column(sa.Text, default="")  # biện pháp, sáng kiến
+    duplicate_note: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # why it was flagged, if it was
+
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    round: Mapped[Round] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    nominee_unit: Mapped[Unit | None] = relationship(foreign_keys=[nominee_unit_id])
+    award_form: Mapped[AwardForm] = relationship()
+    submission: Mapped[Submission | None] = relationship(back_populates="nominations")
+    created_by: Mapped[User] = relationship()
+    self_scores: Mapped[list[SelfScore]] = relationship(
+        back_populates="nomination", cascade="all, delete-orphan"
+    )
+    past_awards: Mapped[list[PastAward]] = relationship(
+        back_populates="nomination", cascade="all, delete-orphan", order_by="PastAward.year"
+    )
+    files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="nomination", order_by="EvidenceFile.id"
+    )
+    events: Mapped[list[NominationEvent]] = relationship(
+        back_populates="nomination", order_by="NominationEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __audited__ = True
+
+    def __repr__(self) -> str:
+        return f"<Nomination {self.reference or self.id} {self.state}>"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def self_total(self) -> Decimal:
+        return sum((s.points for s in self.self_scores), Decimal(0))
+
+
+@sa.event.listens_for(Nomination.nominee_name, "set", retval=False)
+def _nomination_search_name(
+    target: Nomination, value: str, oldvalue: object, initiator: object
+) -> None:
+    target.search_name = fold(value or "")
+
+
+class SelfScore(db.Model):
+    """The unit's self-assessed points for one criterion, and the figure it reports if measurable."""
+
+    __tablename__ = "self_scores"
+    __table_args__ = (
+        sa.UniqueConstraint("nomination_id", "criterion_id", name="uq_self_scores_criterion"),
+        sa.CheckConstraint("points >= 0", name="points"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("nominations.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id"))
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    reported_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 3))
+
+    nomination: Mapped[Nomination] = relationship(back_populates="self_scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class PastAward(db.Model):
+    """III. Các hình thức đã được khen thưởng: year, form, decision number."""
+
+    __tablename__ = "past_awards"
+    __table_args__ = (sa.CheckConstraint("year >= 1945 AND year <= 2100", name="year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("nominations.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int]
+    form: Mapped[str] = mapped_column(sa.String(255))
+    decision_number: Mapped[str] = mapped_column(sa.String(128), default="")
+
+    nomination: Mapped[Nomination] = relationship(back_populates="past_awards")
+
+
+class EvidenceFile(db.Model):
+    """An uploaded file: evidence of a nomination, or the unit council's minutes of a submission.
+
+    Stored under ``storage_key`` (generated; never the user's name) by ``awards.storage``.
+    """
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(nomination_id IS NOT NULL) <> (submission_id IS NOT NULL)", name="one_owner"
+        ),
+        sa.CheckConstraint("size_bytes > 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int | None] = mapped_column(sa.ForeignKey("nominations.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    criterion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("criteria.id"))
+    storage_key: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))  # NFC, as the user named it
+    content_type: Mapped[str] = mapped_column(sa.String(128))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[
+        datetime | None
+    ]  # removed from the dossier; the bytes are kept for the trail
+
+    nomination: Mapped[Nomination | None] = relationship(back_populates="files")
+    submission: Mapped[Submission | None] = relationship(back_populates="files")
+    criterion: Mapped[Criterion | None] = relationship()
+    uploaded_by: Mapped[User] = relationship()
+
+    __audited__ = True
+
+
+class NominationEvent(db.Model):
+    """The visible history of a nomination: every transition, who made it and why."""
+
+    __tablename__ = "nomination_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("nominations.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_state: Mapped[NominationState | None] = mapped_column(
+        str_enum(NominationState, "event_from_state")
+    )
+    to_state: Mapped[NominationState] = mapped_column(str_enum(NominationState, "event_to_state"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    nomination: Mapped[Nomination] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Extension(db.Model):
+    """The board lets one unit file after a round's deadline, until ``until``."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (sa.UniqueConstraint("round_id", "unit_id", name="uq_extensions_round_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    until: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    granted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    __audited__ = True
+
+
+class QuotaUsage(db.Model):
+    """How many nominations a unit has submitted for an award form in a round.
+
+    Incremented with one conditional UPDATE (``used < limit``) so that concurrent submissions can never
+    exceed the quota, on SQLite and PostgreSQL alike (``awards/quotas.py``).
+    """
+
+    __tablename__ = "quota_usage"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "award_form_id", "unit_id", name="uq_quota_usage_key"),
+        sa.CheckConstraint("used >= 0", name="used"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"))
+    award_form_id: Mapped[int] = mapped_column(sa.ForeignKey("award_forms.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    used: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,27 @@
+"""The app's notion of "today": the civil date in Vietnam, whatever the server's zone.
+
+Deadlines are dates in Vietnamese administrative practice ("hạn nộp 30/9"); a dossier filed at 23:30 on
+30/9 in Hà Nội is on time even though it is 16:30 UTC. Tests replace ``today`` to move through a round.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def zone() -> ZoneInfo:
+    name = (
+        current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_ZONE)
+        if has_app_context()
+        else DEFAULT_ZONE
+    )
+    return ZoneInfo(name)
+
+
+def today() -> date:
+    return datetime.now(zone()).date()
