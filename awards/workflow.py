@@ -23,7 +23,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from awards import audit, clock, quotas
+from awards import audit, clock, nominations, quotas
 from awards.extensions import db
 from models import (
     QUOTA_STATES,
@@ -140,6 +140,20 @@ def _check(nomination: Nomination, action: str, actor: User, reason: str, on: da
                 )
             )
         )
+    if action == "submit":
+        if nomination.submission is None:
+            raise WorkflowError(str(_l("Hồ sơ được trình qua Tờ trình của đơn vị.")))
+        missing = nominations.missing_for_submission(nomination)
+        if missing:
+            raise WorkflowError(
+                str(
+                    _l(
+                        "Hồ sơ %(ref)s chưa đủ để trình: %(what)s",
+                        ref=nomination.reference,
+                        what=" ".join(missing),
+                    )
+                )
+            )
     if rule.needs_reason and not reason.strip():
         raise WorkflowError(str(_l("Vui lòng nêu lý do.")))
     return rule
