@@ -7,6 +7,7 @@ may read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -291,25 +292,55 @@ def round_copy(round_id: int) -> Response | str:
 # --------------------------------------------------------------------------- criterion groups
 
 
-@bp.route("/<int:campaign_id>/groups/new", methods=["GET", "POST"])
-@roles_required(Role.BOARD)
-def group_create(campaign_id: int) -> Response | str:
-    campaign = _get(Campaign, campaign_id)
-    form = CriterionGroupForm(campaign=campaign)
+def _save_page(
+    form: SetupForm,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    campaign: Campaign,
+    anchor: str,
+    title: str,
+    done: Callable[[Any], str],
+) -> Response | str:
+    """The create/edit flow shared by groups, criteria and award forms: validate the form, call the
+    setup service ``save(payload)``, commit, flash ``done(result)`` and return to the campaign page; a
+    refusal by the service is shown on the form and nothing is saved."""
     if form.validate_on_submit():
         try:
-            group = setup.create_criterion_group(campaign, setup.GroupData(**form.payload()))
+            result = save(form.payload())
         except setup.SetupError as error:
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Đã thêm nhóm tiêu chí %(code)s.", code=group.code), "success")
-            return _to_detail(campaign.id, "criteria")
+            flash(done(result), "success")
+            return _to_detail(campaign.id, anchor)
     return _form_page(
-        form,
-        title=_("Thêm nhóm tiêu chí"),
+        form, title=title, campaign=campaign, cancel_url=url_for(".detail", campaign_id=campaign.id)
+    )
+
+
+def _delete(campaign_id: int, delete: Callable[[], None], *, anchor: str, done: str) -> Response:
+    if ConfirmForm().validate_on_submit():
+        try:
+            delete()
+        except setup.SetupError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(done, "success")
+    return _to_detail(campaign_id, anchor)
+
+
+@bp.route("/<int:campaign_id>/groups/new", methods=["GET", "POST"])
+@roles_required(Role.BOARD)
+def group_create(campaign_id: int) -> Response | str:
+    campaign = _get(Campaign, campaign_id)
+    return _save_page(
+        CriterionGroupForm(campaign=campaign),
+        lambda data: setup.create_criterion_group(campaign, setup.GroupData(**data)),
         campaign=campaign,
-        cancel_url=url_for(".detail", campaign_id=campaign.id),
+        anchor="criteria",
+        title=_("Thêm nhóm tiêu chí"),
+        done=lambda group: _("Đã thêm nhóm tiêu chí %(code)s.", code=group.code),
     )
 
 
@@ -317,21 +348,13 @@ def group_create(campaign_id: int) -> Response | str:
 @roles_required(Role.BOARD)
 def group_edit(group_id: int) -> Response | str:
     group = _get(CriterionGroup, group_id)
-    form = CriterionGroupForm(campaign=group.campaign, current=group)
-    if form.validate_on_submit():
-        try:
-            setup.update_criterion_group(group, setup.GroupData(**form.payload()))
-        except setup.SetupError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Đã lưu nhóm tiêu chí %(code)s.", code=group.code), "success")
-            return _to_detail(group.campaign_id, "criteria")
-    return _form_page(
-        form,
-        title=_("Sửa nhóm tiêu chí %(code)s", code=group.code),
+    return _save_page(
+        CriterionGroupForm(campaign=group.campaign, current=group),
+        lambda data: setup.update_criterion_group(group, setup.GroupData(**data)),
         campaign=group.campaign,
-        cancel_url=url_for(".detail", campaign_id=group.campaign_id),
+        anchor="criteria",
+        title=_("Sửa nhóm tiêu chí %(code)s", code=group.code),
+        done=lambda _result: _("Đã lưu nhóm tiêu chí %(code)s.", code=group.code),
     )
 
 
@@ -339,16 +362,12 @@ def group_edit(group_id: int) -> Response | str:
 @roles_required(Role.BOARD)
 def group_delete(group_id: int) -> Response:
     group = _get(CriterionGroup, group_id)
-    campaign_id, code = group.campaign_id, group.code
-    if ConfirmForm().validate_on_submit():
-        try:
-            setup.delete_criterion_group(group)
-        except setup.SetupError as error:
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã xóa nhóm tiêu chí %(code)s.", code=code), "success")
-    return _to_detail(campaign_id, "criteria")
+    return _delete(
+        group.campaign_id,
+        lambda: setup.delete_criterion_group(group),
+        anchor="criteria",
+        done=_("Đã xóa nhóm tiêu chí %(code)s.", code=group.code),
+    )
 
 
 # --------------------------------------------------------------------------- criteria
@@ -358,21 +377,13 @@ def group_delete(group_id: int) -> Response:
 @roles_required(Role.BOARD)
 def criterion_create(campaign_id: int) -> Response | str:
     campaign = _get(Campaign, campaign_id)
-    form = CriterionForm(campaign=campaign)
-    if form.validate_on_submit():
-        try:
-            criterion = setup.create_criterion(campaign, setup.CriterionData(**form.payload()))
-        except setup.SetupError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Đã thêm tiêu chí %(code)s.", code=criterion.code), "success")
-            return _to_detail(campaign.id, "criteria")
-    return _form_page(
-        form,
-        title=_("Thêm tiêu chí"),
+    return _save_page(
+        CriterionForm(campaign=campaign),
+        lambda data: setup.create_criterion(campaign, setup.CriterionData(**data)),
         campaign=campaign,
-        cancel_url=url_for(".detail", campaign_id=campaign.id),
+        anchor="criteria",
+        title=_("Thêm tiêu chí"),
+        done=lambda criterion: _("Đã thêm tiêu chí %(code)s.", code=criterion.code),
     )
 
 
@@ -380,21 +391,13 @@ def criterion_create(campaign_id: int) -> Response | str:
 @roles_required(Role.BOARD)
 def criterion_edit(criterion_id: int) -> Response | str:
     criterion = _get(Criterion, criterion_id)
-    form = CriterionForm(campaign=criterion.campaign, current=criterion)
-    if form.validate_on_submit():
-        try:
-            setup.update_criterion(criterion, setup.CriterionData(**form.payload()))
-        except setup.SetupError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Đã lưu tiêu chí %(code)s.", code=criterion.code), "success")
-            return _to_detail(criterion.campaign_id, "criteria")
-    return _form_page(
-        form,
-        title=_("Sửa tiêu chí %(code)s", code=criterion.code),
+    return _save_page(
+        CriterionForm(campaign=criterion.campaign, current=criterion),
+        lambda data: setup.update_criterion(criterion, setup.CriterionData(**data)),
         campaign=criterion.campaign,
-        cancel_url=url_for(".detail", campaign_id=criterion.campaign_id),
+        anchor="criteria",
+        title=_("Sửa tiêu chí %(code)s", code=criterion.code),
+        done=lambda _result: _("Đã lưu tiêu chí %(code)s.", code=criterion.code),
     )
 
 
@@ -402,16 +405,12 @@ def criterion_edit(criterion_id: int) -> Response | str:
 @roles_required(Role.BOARD)
 def criterion_delete(criterion_id: int) -> Response:
     criterion = _get(Criterion, criterion_id)
-    campaign_id, code = criterion.campaign_id, criterion.code
-    if ConfirmForm().validate_on_submit():
-        try:
-            setup.delete_criterion(criterion)
-        except setup.SetupError as error:
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã xóa tiêu chí %(code)s.", code=code), "success")
-    return _to_detail(campaign_id, "criteria")
+    return _delete(
+        criterion.campaign_id,
+        lambda: setup.delete_criterion(criterion),
+        anchor="criteria",
+        done=_("Đã xóa tiêu chí %(code)s.", code=criterion.code),
+    )
 
 
 # --------------------------------------------------------------------------- award forms
@@ -421,21 +420,13 @@ def criterion_delete(criterion_id: int) -> Response:
 @roles_required(Role.BOARD)
 def award_form_create(campaign_id: int) -> Response | str:
     campaign = _get(Campaign, campaign_id)
-    form = AwardFormForm(campaign=campaign)
-    if form.validate_on_submit():
-        try:
-            award_form = setup.create_award_form(campaign, setup.AwardFormData(**form.payload()))
-        except setup.SetupError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Đã thêm hình thức khen thưởng %(code)s.", code=award_form.code), "success")
-            return _to_detail(campaign.id, "award-forms")
-    return _form_page(
-        form,
-        title=_("Thêm hình thức khen thưởng"),
+    return _save_page(
+        AwardFormForm(campaign=campaign),
+        lambda data: setup.create_award_form(campaign, setup.AwardFormData(**data)),
         campaign=campaign,
-        cancel_url=url_for(".detail", campaign_id=campaign.id),
+        anchor="award-forms",
+        title=_("Thêm hình thức khen thưởng"),
+        done=lambda award_form: _("Đã thêm hình thức khen thưởng %(code)s.", code=award_form.code),
     )
 
 
@@ -443,21 +434,13 @@ def award_form_create(campaign_id: int) -> Response | str:
 @roles_required(Role.BOARD)
 def award_form_edit(award_form_id: int) -> Response | str:
     award_form = _get(AwardForm, award_form_id)
-    form = AwardFormForm(campaign=award_form.campaign, current=award_form)
-    if form.validate_on_submit():
-        try:
-            setup.update_award_form(award_form, setup.AwardFormData(**form.payload()))
-        except setup.SetupError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Đã lưu hình thức khen thưởng %(code)s.", code=award_form.code), "success")
-            return _to_detail(award_form.campaign_id, "award-forms")
-    return _form_page(
-        form,
-        title=_("Sửa hình thức khen thưởng %(code)s", code=award_form.code),
+    return _save_page(
+        AwardFormForm(campaign=award_form.campaign, current=award_form),
+        lambda data: setup.update_award_form(award_form, setup.AwardFormData(**data)),
         campaign=award_form.campaign,
-        cancel_url=url_for(".detail", campaign_id=award_form.campaign_id),
+        anchor="award-forms",
+        title=_("Sửa hình thức khen thưởng %(code)s", code=award_form.code),
+        done=lambda _result: _("Đã lưu hình thức khen thưởng %(code)s.", code=award_form.code),
     )
 
 
@@ -465,13 +448,9 @@ def award_form_edit(award_form_id: int) -> Response | str:
 @roles_required(Role.BOARD)
 def award_form_delete(award_form_id: int) -> Response:
     award_form = _get(AwardForm, award_form_id)
-    campaign_id, code = award_form.campaign_id, award_form.code
-    if ConfirmForm().validate_on_submit():
-        try:
-            setup.delete_award_form(award_form)
-        except setup.SetupError as error:
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Đã xóa hình thức khen thưởng %(code)s.", code=code), "success")
-    return _to_detail(campaign_id, "award-forms")
+    return _delete(
+        award_form.campaign_id,
+        lambda: setup.delete_award_form(award_form),
+        anchor="award-forms",
+        done=_("Đã xóa hình thức khen thưởng %(code)s.", code=award_form.code),
+    )
