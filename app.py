@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import gettext
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -77,9 +78,33 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from awards import audit_views, auth, campaigns, core, units, users
+    from awards import (
+        audit_views,
+        auth,
+        bulk_views,
+        campaigns,
+        core,
+        dossier_views,
+        evidence_views,
+        intake_views,
+        nomination_views,
+        units,
+        users,
+    )
 
-    for module in (core, auth, users, units, campaigns, audit_views):
+    for module in (
+        core,
+        auth,
+        users,
+        units,
+        campaigns,
+        audit_views,
+        evidence_views,
+        nomination_views,
+        bulk_views,
+        dossier_views,
+        intake_views,
+    ):
         app.register_blueprint(module.bp)
 
 
@@ -90,6 +115,8 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) and error.code else 500
         if code >= 500:
             db.session.rollback()
+        if code == 413:  # the body was refused unread: the page's own forms must not parse it again
+            request.form = request.files = ImmutableMultiDict()  # type: ignore[misc]
         return render_template("errors/error.html", code=code, message=error_message(code)), code
 
     for code in (400, 401, 403, 404, 405, 413, 429, 500):

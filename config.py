@@ -53,7 +53,21 @@ class Config:
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH_MB", 50) * 1024 * 1024
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # see awards/storage.py
+    # Evidence files: per file and per nomination (live files), in MB of 1,048,576 bytes.
+    EVIDENCE_MAX_FILE_MB = _env_int("EVIDENCE_MAX_FILE_MB", 20)
+    EVIDENCE_MAX_NOMINATION_MB = _env_int("EVIDENCE_MAX_NOMINATION_MB", 100)
+    # A DOCX/XLSX declaring more uncompressed data than this is refused as a zip bomb.
+    EVIDENCE_MAX_UNCOMPRESSED_MB = _env_int("EVIDENCE_MAX_UNCOMPRESSED_MB", 200)
+    # A little above the per-file limit: an upload slightly too big still reaches the check that names
+    # its size; anything bigger is cut off while the request is read (413, shown as a message).
+    MAX_CONTENT_LENGTH = (
+        _env_int("MAX_CONTENT_LENGTH_MB", _env_int("EVIDENCE_MAX_FILE_MB", 20) + 5) * 1024 * 1024
+    )
+    # Administrative documents: the place name of the date line ("Bắc Ninh, ngày …") and the body a
+    # unit's Tờ trình is addressed to ("Kính gửi: …").
+    DOCUMENT_PLACE = os.environ.get("DOCUMENT_PLACE", "Bắc Ninh")
+    SUBMISSION_ADDRESSEE = os.environ.get("SUBMISSION_ADDRESSEE", "Sở Nội vụ tỉnh Bắc Ninh")
     # Excel imports: the declared uncompressed size above which a workbook is treated as a zip bomb.
     IMPORT_MAX_UNCOMPRESSED_BYTES = _env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)

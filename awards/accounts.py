@@ -85,6 +85,7 @@ def _count_failure(user: User, now: datetime) -> None:
     limit = config["LOGIN_MAX_FAILURES"]
     lock_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
     table = User.__table__
+    audit.lock_chain(db.session.connection())  # before the user row's lock (see audit.lock_chain)
     # One statement: increment, and lock when this failure reaches the limit (reset the count then).
     db.session.execute(
         sa.update(table)

@@ -117,11 +117,22 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _last_hash(connection: sa.Connection) -> str:
+def lock_chain(connection: sa.Connection) -> None:
+    """Serialise writers of the chain (PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE).
+
+    Every writing transaction ends up holding this lock until it commits, so it must be taken BEFORE
+    any row lock: a transaction that locked a row first and then waited for the chain could deadlock
+    with one that holds the chain and wants that row. Flushes take it in ``before_flush``; code that
+    writes with bare UPDATE statements (counters) calls this first. Re-entrant within a transaction.
+    """
     if connection.dialect.name == "postgresql":
         connection.execute(
             sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
         )
+
+
+def _last_hash(connection: sa.Connection) -> str:
+    lock_chain(connection)
     table = AuditEvent.__table__
     last = connection.execute(
         sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)
@@ -236,6 +247,12 @@ def _identity(obj: object) -> object:
     # After an insert the key is on the attributes already, but not yet in the identity map.
     key = sa.inspect(obj).mapper.primary_key_from_instance(obj)
     return key[0] if len(key) == 1 else "/".join(str(part) for part in key)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _lock_before_writing(session: Session, flush_context: Any, instances: Any) -> None:
+    if any(_audited(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
+        lock_chain(session.connection())
 
 
 @sa.event.listens_for(Session, "after_flush")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from awards import accounts, audit
 from awards.extensions import db
-from models import Role
+from models import Role, Round
 
 
 def _fail(message: str) -> None:
@@ -132,7 +134,48 @@ def import_units_command(path: Path) -> None:
     click.echo(f"Đã nhập {result.created} đơn vị mới, cập nhật {result.updated} đơn vị.")
 
 
-COMMANDS = [init_db, seed_demo, create_user, audit_verify, import_units_command]
+def _export_nominations(round_: Round) -> tuple[bytes, int]:
+    from awards import nomination_lists
+
+    filters = nomination_lists.ListFilters(round_id=round_.id, sort="unit", descending=False)
+    return nomination_lists.export_workbook(filters, sa.true())
+
+
+# One line per kind of list: KIND → a function of the round giving the workbook and its row count.
+EXPORTS: dict[str, Callable[[Round], tuple[bytes, int]]] = {
+    "nominations": _export_nominations,
+}
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(sorted(EXPORTS)))
+@click.option("--round", "round_code", required=True, help="Mã đợt xét, ví dụ CDS2025.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tệp Excel sẽ ghi ra (.xlsx).",
+)
+@with_appcontext
+def export_command(kind: str, round_code: str, out: Path) -> None:
+    """Export a round's list of KIND to an Excel file (the same list the pages export)."""
+    round_ = db.session.scalar(sa.select(Round).where(Round.code == round_code.strip()))
+    if round_ is None:
+        _fail(f"Không tìm thấy đợt xét có mã “{round_code}”.")
+    with audit.acting_as("cli:export"):
+        data, count = EXPORTS[kind](round_)
+        try:
+            out.write_bytes(data)
+        except OSError as error:
+            db.session.rollback()
+            _fail(f"Không ghi được tệp {out}: {error.strerror or error}.")
+        audit.record("export", kind, None, after={"round": round_.code, "rows": count})
+        db.session.commit()
+    click.echo(f"Đã xuất {count} dòng ({kind}) của đợt xét {round_.code} ra tệp {out}.")
+
+
+COMMANDS = [init_db, seed_demo, create_user, audit_verify, import_units_command, export_command]
 
 
 def init_app(app: Flask) -> None:

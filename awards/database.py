@@ -9,13 +9,15 @@ queue behind writers (WAL lets them read while someone writes).
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.engine import Engine
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _busy_timeout_ms() -> int:
@@ -40,12 +42,25 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+def writes_on_get(view: F) -> F:
+    """Mark a GET view that writes (e.g. records an audit event for a download of personal data), so
+    its transaction takes the write lock up front like a POST."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
+def _request_reads_only() -> bool:
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "writes_on_get", False)
+
+
 @sa.event.listens_for(Engine, "begin")
 def _on_begin(connection: sa.Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    read_only = has_request_context() and request.method in READ_ONLY_METHODS
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if _request_reads_only() else "BEGIN IMMEDIATE")
 
 
 def ping() -> None:

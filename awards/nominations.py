@@ -36,6 +36,7 @@ from models import (
 )
 
 CITIZEN_ID_LENGTH = 12
+TEXT_MAX = 255  # nominee name, position, workplace, past award form (String(255) columns)
 # States that mean "this person/collective is (or was) really proposed" for duplicate checks.
 _LIVE_STATES = frozenset(
     set(NominationState) - {NominationState.WITHDRAWN, NominationState.REJECTED}
@@ -150,6 +151,15 @@ def can_edit(nomination: Nomination, user: User) -> bool:
 
 def _validate(round_: Round, data: NominationData) -> None:
     """Raise ``NominationError`` for anything a draft may not hold (drafts may be incomplete)."""
+    if round_.phase is not RoundPhase.NOMINATING:
+        raise NominationError(
+            str(
+                _l(
+                    "Đợt xét %(code)s không ở giai đoạn nhận hồ sơ đề nghị: không lập hoặc sửa được hồ sơ.",
+                    code=round_.code,
+                )
+            )
+        )
     forms = {f.id: f for f in award_forms_for(round_, data.kind)}
     if data.award_form_id not in forms:
         raise NominationError(
@@ -160,6 +170,10 @@ def _validate(round_: Round, data: NominationData) -> None:
         raise NominationError(
             str(_l("Vui lòng nhập tên tập thể hoặc họ tên cá nhân.")), "nominee_name"
         )
+    # The columns' lengths: PostgreSQL refuses longer text with an error, SQLite would keep it.
+    for name in ("nominee_name", "position", "workplace"):
+        if len(clean(getattr(data, name))) > TEXT_MAX:
+            raise NominationError(str(_l("Tối đa %(max)d ký tự.", max=TEXT_MAX)), name)
     if data.kind is RecipientKind.COLLECTIVE:
         if data.headcount is None or data.headcount <= 0:
             raise NominationError(str(_l("Số người của tập thể phải lớn hơn 0.")), "headcount")
@@ -219,6 +233,11 @@ def _validate(round_: Round, data: NominationData) -> None:
         if not (1945 <= past.year <= round_.ceremony_date.year) or not clean(past.form):
             raise NominationError(
                 str(_l("Khen thưởng đã nhận: năm không hợp lệ hoặc thiếu hình thức.")),
+                "past_awards",
+            )
+        if len(clean(past.form)) > TEXT_MAX or len(clean(past.decision_number)) > 128:
+            raise NominationError(
+                str(_l("Khen thưởng đã nhận: hình thức hoặc số quyết định quá dài.")),
                 "past_awards",
             )
 
@@ -314,8 +333,9 @@ def missing_for_submission(nomination: Nomination) -> list[str]:
     """What a nomination still lacks before its unit head may submit it (Vietnamese, one per line).
 
     Required: the citation and every section of the achievement report; a self-assessed score for each
-    applicable criterion, with the reported figure for measurable ones; evidence for criteria that
-    require it (or at least one file when none is attached to a criterion); the nominee's details.
+    applicable criterion, with the reported figure for measurable ones; evidence for each criterion that
+    requires it — a file attached to that criterion, or a general file attached to no criterion (a file
+    for another criterion does not count); the nominee's details.
     """
     problems: list[str] = []
     if not nomination.citation:
@@ -334,7 +354,7 @@ def missing_for_submission(nomination: Nomination) -> list[str]:
         problems.append(str(_l("Thiếu chức vụ hoặc đối tượng (lãnh đạo / nhân viên) của cá nhân.")))
     scores = {s.criterion_id: s for s in nomination.self_scores}
     files = [f for f in nomination.files if f.deleted_at is None]
-    evidenced = {f.criterion_id for f in files}
+    evidenced = {f.criterion_id for f in files}  # None: a general file, good for every criterion
     for criterion in criteria_for(nomination.round, nomination.kind):
         score = scores.get(criterion.id)
         if score is None:
@@ -343,7 +363,7 @@ def missing_for_submission(nomination: Nomination) -> list[str]:
             problems.append(
                 str(_l("Chưa báo cáo số liệu của tiêu chí %(code)s.", code=criterion.code))
             )
-        if criterion.evidence_required and criterion.id not in evidenced and not files:
+        if criterion.evidence_required and not evidenced & {criterion.id, None}:
             problems.append(
                 str(_l("Thiếu tài liệu minh chứng cho tiêu chí %(code)s.", code=criterion.code))
             )
@@ -386,8 +406,10 @@ def find_duplicates(nomination: Nomination) -> list[Nomination]:
 def refresh_duplicate_note(nomination: Nomination) -> None:
     """Flag (never block) a nomination that duplicates another; the board decides."""
     others = find_duplicates(nomination)
+    # Stored text, shown on Vietnamese pages: no raw state codes ("draft") in it.
     nomination.duplicate_note = "; ".join(
-        f"{other.reference} ({other.unit.name}, {other.round.code}, {other.state.value})"
+        f"{other.reference} ({other.unit.name}, {other.round.code}"
+        + (", đã được khen thưởng)" if other.state in _AWARDED_STATES else ")")
         for other in others
     )
 

@@ -4,6 +4,13 @@ A counter row per (round, award form, unit) is moved with one conditional UPDATE
 WHERE used < limit``. The database applies it atomically, so concurrent submissions can never take
 more than the limit — read-check-write in Python would (ENGINEERING.md). Works alike on SQLite (where
 writers are serialised by BEGIN IMMEDIATE) and PostgreSQL (row lock on the counter).
+
+Lock order on PostgreSQL: every transaction that moves a counter also appends to the audit chain, which
+serialises its writers on a transaction-scoped advisory lock (``awards/audit.py``). A transaction that
+flushed an audited row first (a Tờ trình creates its ``Submission`` before submitting) holds the chain
+lock when it reaches the counter; one that moves the counter first (a lone withdrawal) would then wait
+for the chain lock while holding the counter's row lock: a deadlock. So the counter functions take the
+chain lock first — it costs no concurrency, the transaction would take it at its next flush anyway.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from awards import audit
 from awards.extensions import db
 from models import Nomination, QuotaUsage
 
@@ -34,6 +42,7 @@ def _ensure_row(key: dict[str, int]) -> None:
 
 def take(nomination: Nomination) -> bool:
     """Count ``nomination`` against its unit's quota; ``False`` (nothing changed) when the quota is full."""
+    audit.lock_chain(db.session.connection())  # before the counter's row lock
     limit = nomination.award_form.quota_per_unit
     key = _key(nomination)
     _ensure_row(key)
@@ -46,6 +55,7 @@ def take(nomination: Nomination) -> bool:
 
 def give_back(nomination: Nomination) -> None:
     """Release the place ``nomination`` held (it was withdrawn or returned)."""
+    audit.lock_chain(db.session.connection())  # before the counter's row lock
     key = _key(nomination)
     condition = sa.and_(*(getattr(_table.c, k) == v for k, v in key.items()), _table.c.used > 0)
     db.session.execute(_table.update().where(condition).values(used=_table.c.used - 1))

@@ -61,6 +61,16 @@ class NavItem:
 
 NAV = [
     NavItem(
+        _l("Hồ sơ đề nghị"),
+        "nominations.index",
+        frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD, Role.BOARD, Role.APPROVER, Role.ADMIN}),
+    ),
+    NavItem(
+        _l("Tờ trình của đơn vị"), "dossiers.index", frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD})
+    ),
+    NavItem(_l("Nhập từ Excel"), "bulk.index", frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD})),
+    NavItem(_l("Tiếp nhận hồ sơ"), "intake.index", frozenset({Role.BOARD})),
+    NavItem(
         _l("Phong trào thi đua"),
         "campaigns.index",
         frozenset({Role.BOARD, Role.ADMIN, Role.APPROVER}),

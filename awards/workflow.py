@@ -5,7 +5,8 @@
 
 1. looks the action up in ``TRANSITIONS`` (allowed source states, target state, roles that may act);
 2. checks the actor: the role, and for unit roles that the nomination belongs to the actor's unit;
-   the board and approvers never act on their own unit's nominations where a decision is involved;
+   the board and approvers never decide on their own unit's nominations (conflict of interest), nor on
+   one they created themselves (segregation of duties, DESIGN.md §1);
 3. checks the round: its phase, and for ``submit`` the nomination window (or the unit's extension);
 4. applies the side effects: quota taken on entering a counted state and given back on leaving one,
    ``submitted_at``, a reference code on first submission;
@@ -57,6 +58,7 @@ class Transition:
     phases: frozenset[RoundPhase]
     needs_reason: bool = False
     own_unit_only: bool = False  # unit roles act only on their own unit's nominations
+    decision: bool = False  # a province-level decision: not by the nomination's unit or creator
 
 
 _FILING = frozenset({RoundPhase.NOMINATING})
@@ -75,9 +77,16 @@ TRANSITIONS: dict[str, Transition] = {
         _INTAKE,
         own_unit_only=True,
     ),
-    "accept": Transition(frozenset({S.SUBMITTED}), S.IN_REVIEW, frozenset({Role.BOARD}), _INTAKE),
+    "accept": Transition(
+        frozenset({S.SUBMITTED}), S.IN_REVIEW, frozenset({Role.BOARD}), _INTAKE, decision=True
+    ),
     "return": Transition(
-        frozenset({S.SUBMITTED}), S.RETURNED, frozenset({Role.BOARD}), _INTAKE, needs_reason=True
+        frozenset({S.SUBMITTED}),
+        S.RETURNED,
+        frozenset({Role.BOARD}),
+        _INTAKE,
+        needs_reason=True,
+        decision=True,
     ),
 }
 
@@ -125,6 +134,12 @@ def _check(nomination: Nomination, action: str, actor: User, reason: str, on: da
         raise NotPermitted(str(_l("Bạn không có quyền thực hiện thao tác này.")))
     if rule.own_unit_only and actor.unit_id != nomination.unit_id:
         raise NotPermitted(str(_l("Hồ sơ này không thuộc đơn vị của bạn.")))
+    if rule.decision and (
+        (actor.unit_id is not None and actor.unit_id == nomination.unit_id)
+        or actor.id == nomination.created_by_id
+    ):
+        # Reuses the generic message: a dedicated one needs an entry in the translation catalogue.
+        raise NotPermitted(str(_l("Bạn không có quyền thực hiện thao tác này.")))
     if nomination.state not in rule.sources:
         raise WorkflowError(
             str(_l("Không thể thực hiện thao tác này với hồ sơ ở trạng thái hiện tại."))
@@ -201,5 +216,6 @@ def transition(
         nomination.id,
         before={"state": source},
         after={"state": target, "reason": reason.strip()} if reason.strip() else {"state": target},
+        actor=actor,
     )
     return event

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -55,17 +55,45 @@ class TooManyRowsError(ExcelReadError):
         self.limit = limit
 
 
+class NotAZipError(ValueError):
+    """The data is not a readable zip archive."""
+
+
+class ZipTooLargeError(ValueError):
+    """The archive declares more uncompressed data than allowed."""
+
+    def __init__(self, declared: int, limit: int) -> None:
+        super().__init__(f"declared uncompressed size {declared} exceeds {limit} bytes")
+        self.declared = declared
+        self.limit = limit
+
+
+def zip_members(source: bytes | BinaryIO, max_uncompressed: int) -> list[zipfile.ZipInfo]:
+    """The members of the zip archive ``source`` (bytes, or a seekable binary stream), once the sum of
+    their declared uncompressed sizes is known to be at most ``max_uncompressed``: the zip-bomb guard for
+    any archive (Office files are zips). Raises ``NotAZipError`` or ``ZipTooLargeError``; reads no member.
+    """
+    stream = BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        raise NotAZipError(str(error)) from error
+    declared = sum(member.file_size for member in members)
+    if declared > max_uncompressed:
+        raise ZipTooLargeError(declared, max_uncompressed)
+    return members
+
+
 def check_archive(data: bytes, max_uncompressed: int) -> None:
     """Refuse ``data`` unless it is a zip holding a workbook that declares at most ``max_uncompressed``
     bytes. Raises ``NotAWorkbookError`` or ``WorkbookTooLargeError``; reads no member."""
     try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
+        members = zip_members(data, max_uncompressed)
+    except NotAZipError as error:
         raise NotAWorkbookError(str(error)) from error
-    declared = sum(member.file_size for member in members)
-    if declared > max_uncompressed:
-        raise WorkbookTooLargeError(declared, max_uncompressed)
+    except ZipTooLargeError as error:
+        raise WorkbookTooLargeError(error.declared, error.limit) from error
     names = {member.filename for member in members}
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
         raise NotAWorkbookError("not an xlsx workbook")

@@ -159,3 +159,16 @@ def test_read_only_requests_do_not_take_the_write_lock(file_app):
         assert response.get_json() == {"status": "ok", "database": "ok"}
         assert time.monotonic() - started < 2
         writer.rollback()
+
+
+def test_only_plain_get_requests_start_read_only_transactions(app):
+    from awards.database import _request_reads_only
+
+    with app.test_request_context("/nominations/"):
+        assert _request_reads_only() is True
+    with app.test_request_context("/nominations/export.xlsx"):
+        assert _request_reads_only() is False  # it records an audit event: take the lock up front
+    with app.test_request_context("/nominations/", method="POST"):
+        assert _request_reads_only() is False
+    with app.app_context():
+        assert _request_reads_only() is False  # CLI commands and jobs write

@@ -52,11 +52,15 @@ def test_numbers_in_vietnamese_and_english(app):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (Role.UNIT_CLERK, []),
+        (Role.UNIT_CLERK, ["/nominations/", "/dossiers/", "/nominations/bulk/"]),
+        (Role.UNIT_HEAD, ["/nominations/", "/dossiers/", "/nominations/bulk/"]),
         (Role.REVIEWER, []),
-        (Role.BOARD, ["/campaigns/", "/admin/units/"]),
-        (Role.APPROVER, ["/campaigns/"]),
-        (Role.ADMIN, ["/campaigns/", "/admin/units/", "/admin/users/", "/admin/audit/"]),
+        (Role.BOARD, ["/nominations/", "/intake/", "/campaigns/", "/admin/units/"]),
+        (Role.APPROVER, ["/nominations/", "/campaigns/"]),
+        (
+            Role.ADMIN,
+            ["/nominations/", "/campaigns/", "/admin/units/", "/admin/users/", "/admin/audit/"],
+        ),
     ],
 )
 def test_navigation_shows_what_the_role_may_open(client, db, make_user, role, links):

@@ -11,28 +11,43 @@ the URL, or one of its attributes with a dotted name (``{"code": "round.code"}``
 | ``reviewer`` ``board`` ``approver`` ``admin`` | province-level users with that role |
 | ``user`` | a spare account (reviewer) for the ``/admin/users/<user_id>`` routes |
 | ``campaign`` | a campaign with one ``group``, one ``criterion``, one ``award_form``, one ``round`` |
+| ``nomination`` | a draft collective nomination of ``unit`` in ``round`` (which is open for filing) |
+| ``evidence_file`` | a PDF attached to ``nomination``, its bytes in the app's storage |
+| ``submission`` | a Tờ trình of ``unit`` in ``round`` (signed by ``unit_head``; no nominations) |
+| ``extension`` | the board's extension of ``round``'s filing window for ``unit`` (already over) |
+
+A reference starting with ``=`` is a literal value: ``{"action": "=withdraw"}`` puts ``withdraw`` in the URL.
 
 Every user logs in with ``tests.conftest.PASSWORD`` under the username of its name (``board`` …).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 
 from awards.extensions import db
 from awards.passwords import hash_password
+from awards.storage import get_storage
 from models import (
     AppliesTo,
     AwardForm,
     Campaign,
     Criterion,
     CriterionGroup,
+    EvidenceFile,
+    Extension,
+    Nomination,
+    RecipientKind,
     Role,
     Round,
+    RoundPhase,
+    Submission,
     Unit,
     UnitKind,
     User,
@@ -54,6 +69,8 @@ class World(dict):
     """Objects by name; ``resolve("round")`` is the round's id, ``resolve("round.code")`` its code."""
 
     def resolve(self, reference: str) -> object:
+        if reference.startswith("="):
+            return reference[1:]
         name, _, attribute = reference.partition(".")
         if name not in self:
             raise KeyError(f"the test world has no object named {name!r}; it has {sorted(self)}")
@@ -114,13 +131,65 @@ def build_world() -> World:
         nomination_closes=date(2025, 9, 15),
         review_deadline=date(2025, 9, 30),
         ceremony_date=date(2025, 10, 10),
+        phase=RoundPhase.NOMINATING,
     )
     world.update(
         campaign=campaign, group=group, criterion=criterion, award_form=award_form, round=round_
     )
+    world["nomination"] = Nomination(
+        round=round_,
+        unit=unit,
+        award_form=award_form,
+        kind=RecipientKind.COLLECTIVE,
+        nominee_name="Phòng Văn hóa và Thông tin huyện Yên Phong",
+        headcount=12,
+        created_by=world["unit_clerk"],
+        reference="CDS2025-000001",
+    )
+    world["evidence_file"] = _evidence_file(world["nomination"], world["unit_clerk"])
+    world["submission"] = Submission(
+        round=round_,
+        unit=unit,
+        number="15/TTr-UBND",
+        signed_on=date(2025, 9, 10),
+        signer_name=ROLE_USERS["unit_head"][0],
+        signer_title="CHỦ TỊCH",
+        minutes_date=date(2025, 9, 8),
+        council_members=7,
+        votes_for=6,
+        submitted_by=world["unit_head"],
+    )
     db.session.add_all(world.values())
     db.session.commit()
+    # Extension names its granter by id only: added once the board has one.
+    world["extension"] = Extension(
+        round=round_,
+        unit=unit,
+        until=date(2025, 9, 20),
+        reason="Thử nghiệm",
+        granted_by_id=world["board"].id,
+    )
+    db.session.add(world["extension"])
+    db.session.commit()
     return world
+
+
+WORLD_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _evidence_file(nomination: Nomination, uploader: User) -> EvidenceFile:
+    """An evidence file whose bytes are really in storage (the download route serves them)."""
+    key = "world/evidence-file"
+    get_storage().put(key, BytesIO(WORLD_PDF))
+    return EvidenceFile(
+        nomination=nomination,
+        storage_key=key,
+        original_name="Báo cáo thành tích.pdf",
+        content_type="application/pdf",
+        size_bytes=len(WORLD_PDF),
+        sha256=hashlib.sha256(WORLD_PDF).hexdigest(),
+        uploaded_by=uploader,
+    )
 
 
 @pytest.fixture()
