@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from awards import accounts
+from awards import accounts, demo_nominations
 from awards.extensions import db
 from models import (
     Aggregation,
@@ -368,7 +368,9 @@ def seed() -> str:
     units = seed_units()
     campaign = seed_campaign()
     users = seed_accounts(units)
+    board = next(u for u in users if u.username == "bantdkt")
+    filed = demo_nominations.seed(board)
     return (
         f"{len(units)} đơn vị, phong trào “{campaign.name}” với các đợt "
-        f"{', '.join(r.code for r in campaign.rounds)}, {len(users)} tài khoản"
+        f"{', '.join(r.code for r in campaign.rounds)}, {len(users)} tài khoản; {filed}"
     )

@@ -64,3 +64,50 @@ def test_demo_accounts_log_in_with_the_documented_password(client, runner, db):
     home = client.get("/").get_data(as_text=True)
     assert "Nguyễn Thị Thu Hà" in home
     assert "CDS2025" in home
+
+
+def test_demo_nominations_cover_every_state_reached_so_far(runner, db):
+    from models import EvidenceFile, Nomination, NominationState, Submission
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    rounds = {r.code: r for r in db.session.scalars(sa.select(Round))}
+    per_state = dict(
+        db.session.execute(
+            sa.select(Nomination.state, sa.func.count())
+            .where(Nomination.round_id == rounds["CDS2025"].id)
+            .group_by(Nomination.state)
+        ).all()
+    )
+    assert set(per_state) == {
+        NominationState.DRAFT,
+        NominationState.SUBMITTED,
+        NominationState.RETURNED,
+        NominationState.WITHDRAWN,
+        NominationState.IN_REVIEW,
+    }
+    units_2025 = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Nomination.unit_id))).where(
+            Nomination.round_id == rounds["CDS2025"].id
+        )
+    )
+    assert units_2025 >= 15
+    states_2024 = set(
+        db.session.scalars(
+            sa.select(Nomination.state).where(Nomination.round_id == rounds["CDS2024"].id)
+        )
+    )
+    assert states_2024 == {NominationState.IN_REVIEW}
+    # Every submitted dossier carries its council minutes, every nomination an evidence file.
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Submission).where(~Submission.files.any())
+        )
+        == 0
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Nomination).where(~Nomination.files.any())
+        )
+        == 0
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvidenceFile)) > 70

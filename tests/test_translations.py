@@ -75,7 +75,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
         "--ignore-dirs=.venv migrations tests",
         ".",
     ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return _read(pot)
 
