@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -121,6 +122,14 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 401, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+
+    def changed_meanwhile(error: StaleDataError) -> tuple[str, int]:
+        # Optimistic locking caught a concurrent change (two officers acting on one record at once):
+        # nothing of this request is kept, and the user is told to reload rather than shown a 500.
+        db.session.rollback()
+        return render_template("errors/error.html", code=409, message=error_message(409)), 409
+
+    app.register_error_handler(StaleDataError, changed_meanwhile)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -551,6 +551,9 @@ class Submission(db.Model):
     votes_for: Mapped[int]
     submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The document as signed: the plain values of the Tờ trình and its list, frozen at submission so
+    # that a nomination later returned and filed again elsewhere does not rewrite a signed document.
+    document: Mapped[str] = mapped_column(sa.Text, default="")
 
     round: Mapped[Round] = relationship()
     unit: Mapped[Unit] = relationship()

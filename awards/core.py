@@ -80,6 +80,10 @@ def error_message(code: int) -> str:
         403: _("Bạn không có quyền thực hiện thao tác này."),
         404: _("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."),
         405: _("Thao tác này không được hỗ trợ theo cách bạn gửi."),
+        409: _(
+            "Hồ sơ vừa được người khác thay đổi nên thao tác của bạn chưa được lưu. "
+            "Hãy tải lại trang để xem nội dung mới nhất rồi thao tác lại."
+        ),
         413: _("Tệp hoặc dữ liệu gửi lên quá lớn. Hãy giảm dung lượng rồi gửi lại."),
         429: _(
             "Bạn thao tác quá nhiều lần trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -268,6 +268,7 @@ def _file(nomination_id: int, pdf: bytes) -> FileStorage:
 def _file_round(round_: Round, plan: list[str], board: User, pdf: bytes, filed_on: date) -> int:
     """File one dossier per unit of FILERS in ``round_`` and move it to the planned state."""
     created = 0
+    filed: list[Nomination] = []
     for index, (unit_code, collective, people) in enumerate(FILERS):
         target = plan[index % len(plan)]
         unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
@@ -284,6 +285,7 @@ def _file_round(round_: Round, plan: list[str], board: User, pdf: bytes, filed_o
             batch.append(noms.create_nomination(round_, unit, head, data))
         for nomination in batch:
             evidence.add_file(nomination, _file(nomination.id, pdf), head)
+        filed.extend(batch)
         created += len(batch)
         if target == "draft":
             continue
@@ -292,7 +294,7 @@ def _file_round(round_: Round, plan: list[str], board: User, pdf: bytes, filed_o
                 workflow.transition(nomination, "withdraw", head, on=filed_on)
             continue
         number = f"{10 + index}/TTr-{unit_code}"
-        submissions.submit_dossier(
+        dossier = submissions.submit_dossier(
             round_,
             unit,
             head,
@@ -322,7 +324,36 @@ def _file_round(round_: Round, plan: list[str], board: User, pdf: bytes, filed_o
                     reason="Báo cáo thành tích chưa nêu số liệu so sánh với năm trước; đề nghị bổ sung.",
                     on=filed_on + timedelta(days=2),
                 )
+        dossier.submitted_at = _at(filed_on, 8)
+    for nomination in filed:
+        _backdate(nomination, filed_on)
     return created
+
+
+# When each step of the story happened (UTC), so the pages read like a real 2024 or 2025 round
+# rather than showing the moment the demo was loaded. The audit trail keeps the real load times.
+_STEP_OFFSETS = {
+    "create": (-7, 2),
+    "withdraw": (0, 4),
+    "submit": (0, 8),
+    "accept": (2, 3),
+    "return": (2, 3),
+}
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour))
+
+
+def _backdate(nomination: Nomination, filed_on: date) -> None:
+    for event in nomination.events:
+        days, hour = _STEP_OFFSETS.get(event.action, (0, 9))
+        event.created_at = _at(filed_on + timedelta(days=days), hour)
+    nomination.created_at = _at(filed_on - timedelta(days=7), 2)
+    if nomination.submitted_at is not None:
+        nomination.submitted_at = _at(filed_on, 8)
+    for file in nomination.files:
+        file.uploaded_at = _at(filed_on - timedelta(days=6), 3)
 
 
 def seed(board: User) -> str:

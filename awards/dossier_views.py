@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -231,11 +230,7 @@ def detail(submission_id: int) -> str:
 @roles_required(*READERS)
 def pdf(submission_id: int) -> Response:
     submission = visible_submission(submission_id)
-    data = documents.submission_data(
-        submission,
-        place=current_app.config["DOCUMENT_PLACE"],
-        addressee=current_app.config["SUBMISSION_ADDRESSEE"],
-    )
+    data = submissions.document_of(submission)
     filename = documents.submission_filename(submission.number)
     return Response(
         documents.render_submission(data),

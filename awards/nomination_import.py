@@ -216,7 +216,14 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# Reports are written with "- " and "+ " bullets; such prose cannot be a formula (Excel needs "=" for
+# that), and every export neutralises it anyway. Elsewhere a leading - or + is refused.
+_PROSE_COLUMNS = frozenset({CITATION, PROFILE, ACHIEVEMENTS, MEASURES})
+
+
 def _refuse_formula(column: str, value: object) -> None:
+    if column in _PROSE_COLUMNS and isinstance(value, str) and clean(value)[:2] in ("- ", "+ "):
+        return
     if isinstance(value, str) and (is_formula_like(value) or is_formula_like(clean(value))):
         first = clean(value)[:1] or "?"
         raise _CellError(

@@ -36,6 +36,8 @@ from models import (
 )
 
 CITIZEN_ID_LENGTH = 12
+MAX_HEADCOUNT = 1_000_000
+MAX_REPORTED_VALUE = Decimal("999999999")  # the column holds 9 digits before the point
 TEXT_MAX = 255  # nominee name, position, workplace, past award form (String(255) columns)
 # States that mean "this person/collective is (or was) really proposed" for duplicate checks.
 _LIVE_STATES = frozenset(
@@ -175,8 +177,10 @@ def _validate(round_: Round, data: NominationData) -> None:
         if len(clean(getattr(data, name))) > TEXT_MAX:
             raise NominationError(str(_l("Tối đa %(max)d ký tự.", max=TEXT_MAX)), name)
     if data.kind is RecipientKind.COLLECTIVE:
-        if data.headcount is None or data.headcount <= 0:
-            raise NominationError(str(_l("Số người của tập thể phải lớn hơn 0.")), "headcount")
+        if data.headcount is None or not 0 < data.headcount <= MAX_HEADCOUNT:
+            raise NominationError(
+                str(_l("Số người của tập thể phải từ 1 đến %(n)d.", n=MAX_HEADCOUNT)), "headcount"
+            )
         if data.women_share is not None and not (0 <= data.women_share <= 100):
             raise NominationError(str(_l("Tỷ lệ nữ phải từ 0 đến 100%.")), "women_share")
     else:
@@ -217,7 +221,7 @@ def _validate(round_: Round, data: NominationData) -> None:
                 raise NominationError(
                     str(_l("Tiêu chí %(code)s không có số liệu báo cáo.", code=criterion.code))
                 )
-            upper = Decimal(100) if criterion.target_unit == "%" else Decimal(10) ** 9
+            upper = Decimal(100) if criterion.target_unit == "%" else MAX_REPORTED_VALUE
             if not (0 <= score.reported_value <= upper):
                 raise NominationError(
                     str(

@@ -15,12 +15,15 @@ it concerns and, for a batch, every failing nomination) or ``workflow.NotPermitt
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -29,6 +32,7 @@ from awards.evidence import EvidenceError
 from awards.extensions import db
 from awards.text import clean
 from awards.workflow import NotPermitted, WorkflowError
+from exports import documents
 from models import (
     AppliesTo,
     Criterion,
@@ -297,8 +301,23 @@ def submit_dossier(
     except BaseException:
         savepoint.rollback()
         raise
+    submission.document = json.dumps(_document_values(submission), ensure_ascii=False)
     savepoint.commit()
     return submission
+
+
+def _document_values(submission: Submission) -> dict[str, Any]:
+    config = current_app.config
+    return documents.submission_data(
+        submission, place=config["DOCUMENT_PLACE"], addressee=config["SUBMISSION_ADDRESSEE"]
+    )
+
+
+def document_of(submission: Submission) -> dict[str, Any]:
+    """The Tờ trình's values as signed (see ``Submission.document``)."""
+    if submission.document:
+        return json.loads(submission.document)
+    return _document_values(submission)  # dossiers filed before the snapshot existed
 
 
 def filing_closed_message(round_: Round) -> str:

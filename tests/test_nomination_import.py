@@ -596,7 +596,7 @@ def test_one_bad_row_saves_nothing(db, filing):
         (COLLECTIVE, {"so_nguoi": "mười"}, "Cột so_nguoi: “mười” không phải là số nguyên."),
         (COLLECTIVE, {"so_nguoi": 2.5}, "Cột so_nguoi: “2.5” không phải là số nguyên."),
         (COLLECTIVE, {"so_nguoi": None}, "Cột so_nguoi: bắt buộc với tập thể."),
-        (COLLECTIVE, {"so_nguoi": 0}, "Cột so_nguoi: Số người của tập thể phải lớn hơn 0."),
+        (COLLECTIVE, {"so_nguoi": 0}, "Cột so_nguoi: Số người của tập thể phải từ 1 đến 1000000."),
         (COLLECTIVE, {"ty_le_nu": 120}, "Cột ty_le_nu: Tỷ lệ nữ phải từ 0 đến 100%."),
         (
             COLLECTIVE,
@@ -903,3 +903,13 @@ def test_another_units_nominations_are_never_touched(db, filing, make_unit, make
 
 def test_row_error_is_shared_with_the_unit_import():
     assert BulkResult(ok=False, errors=[RowError(2, "x")]).errors == [RowError(2, "x")]
+
+
+def test_report_bullets_are_prose_not_formulas(db, filing):
+    bullets = "- Tham mưu ban hành kế hoạch chuyển đổi số;\n- Số hóa 100% hồ sơ."
+    result = run(
+        filing,
+        xlsx([dict(COLLECTIVE, bao_cao_thanh_tich=bullets, bao_cao_bien_phap="+ Sáng kiến A")]),
+    )
+    assert (result.ok, result.created, result.errors) == (True, 1, [])
+    assert count(db) == 1

@@ -668,3 +668,57 @@ def test_number_race_is_caught_by_the_database(
     _db.session.rollback()
     assert _count(Submission) == 1
     assert _states([late]) == [NominationState.DRAFT]
+
+
+def test_the_signed_document_does_not_change_when_a_nomination_moves_on(db):
+    """A nomination returned from one Tờ trình and filed again through another leaves the first
+    Tờ trình's list as it was signed."""
+    from awards import submissions, workflow
+    from models import Role
+    from tests import factories
+
+    filing = factories.make_filing()
+    unit = factories.make_unit()
+    head = factories.make_user(Role.UNIT_HEAD, unit=unit)
+    nomination = factories.make_nomination(filing, unit, head)
+    first = submissions.submit_dossier(
+        filing.round,
+        unit,
+        head,
+        number=f"01/TTr-{unit.code}",
+        signed_on=factories.IN_WINDOW,
+        signer_name="Hoàng Văn Nam",
+        signer_title="GIÁM ĐỐC",
+        minutes_date=factories.IN_WINDOW,
+        council_members=5,
+        votes_for=4,
+        nomination_ids=[nomination.id],
+        on=factories.IN_WINDOW,
+    )
+    signed = submissions.document_of(first)
+    workflow.transition(
+        nomination, "return", filing.board, reason="Bổ sung", on=factories.IN_WINDOW
+    )
+    workflow.transition(nomination, "reopen", head, on=factories.IN_WINDOW)
+    nomination.nominee_name = "Tên đã sửa sau khi trả lại"
+    second = submissions.submit_dossier(
+        filing.round,
+        unit,
+        head,
+        number=f"02/TTr-{unit.code}",
+        signed_on=factories.IN_WINDOW,
+        signer_name="Hoàng Văn Nam",
+        signer_title="GIÁM ĐỐC",
+        minutes_date=factories.IN_WINDOW,
+        council_members=5,
+        votes_for=4,
+        nomination_ids=[nomination.id],
+        on=factories.IN_WINDOW,
+    )
+    db.session.commit()
+
+    assert first.nominations == []
+    assert submissions.document_of(first) == signed
+    assert signed["total"] == 1
+    assert "Tên đã sửa sau khi trả lại" not in str(signed)
+    assert "Tên đã sửa sau khi trả lại" in str(submissions.document_of(second))

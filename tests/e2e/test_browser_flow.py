@@ -170,7 +170,19 @@ def test_clerk_files_head_submits_board_finds_it(server: str, browser, tmp_path:
     board.goto(f"{server}/nominations/?q=nguyen+thi+anh+tuyet")
     row = board.locator("tr", has_text=NOMINEE)
     assert row.count() == 1
-    assert "Đã trình" in row.inner_text() or "submitted" in row.inner_text()
+    assert "Đã trình" in row.inner_text()
+
+    # The board accepts it into review, and returns a nomination of another unit's dossier.
+    board.goto(f"{server}/intake/?round=CDS2025")
+    board.click("text=25/TTr-STTTT")
+    board.click("button:has-text('Tiếp nhận để chấm điểm')")
+    board.wait_for_selector(".badge:has-text('Đang chấm điểm')")
+    board.goto(f"{server}/intake/?round=CDS2025")
+    board.click("text=19/TTr-CAT")
+    first = board.locator(".card").first
+    first.locator("textarea[name=reason]").fill("Thiếu số liệu so sánh với năm 2024.")
+    first.locator("button:has-text('Trả lại hồ sơ cho đơn vị')").click()
+    board.wait_for_selector(".badge:has-text('Bị trả lại')")
     assert board.js_errors == []
 
     # Another unit's head sees none of it.
