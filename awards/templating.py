@@ -75,7 +75,7 @@ NAV = [
         "campaigns.index",
         frozenset({Role.BOARD, Role.ADMIN, Role.APPROVER}),
     ),
-    NavItem(_l("Đơn vị"), "units.index", frozenset({Role.ADMIN, Role.BOARD})),
+    NavItem(_l("Danh sách đơn vị"), "units.index", frozenset({Role.ADMIN, Role.BOARD})),
     NavItem(_l("Tài khoản"), "users.index", frozenset({Role.ADMIN})),
     NavItem(_l("Nhật ký hệ thống"), "audit.index", frozenset({Role.ADMIN})),
 ]
