@@ -630,6 +630,14 @@ class Nomination(db.Model):
     duplicate_note: Mapped[str] = mapped_column(
         sa.Text, default=""
     )  # why it was flagged, if it was
+    # A reason that bars the award while it stands (discipline, investigation, complaint pending:
+    # DOMAIN.md §2). Set by the board; a nomination with a hold is never eligible in a ranking.
+    hold_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # Kept by awards/scoring.py whenever a review is submitted or reopened, so that rankings read one
+    # row per nomination instead of aggregating every score row (mean or median per the campaign).
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 3))
+    reviews_submitted: Mapped[int] = mapped_column(default=0)
 
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -812,3 +820,170 @@ class QuotaUsage(db.Model):
     award_form_id: Mapped[int] = mapped_column(sa.ForeignKey("award_forms.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     used: Mapped[int] = mapped_column(default=0)
+
+
+# --------------------------------------------------------------------------- reviews and council
+
+
+class ReviewState(enum.StrEnum):
+    ASSIGNED = "assigned"  # the slot is given; nothing saved yet
+    DRAFT = "draft"  # scores saved, not yet submitted
+    SUBMITTED = "submitted"  # counts in the nomination's score; reopened only by the board
+    RECUSED = "recused"  # the reviewer declared a conflict of interest; the slot is free again
+
+
+class Review(db.Model):
+    """One council member's review of one nomination: the assignment and the review in one row.
+
+    ``total`` (the weighted sum of the scores) is kept when the review is submitted. ``version`` is the
+    optimistic lock: two concurrent submissions of one review cannot both win.
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("nomination_id", "reviewer_id", name="uq_reviews_nomination_reviewer"),
+        sa.CheckConstraint(
+            "state <> 'submitted' OR (total IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="submitted_total",
+        ),
+        sa.Index("ix_reviews_reviewer_state", "reviewer_id", "state"),
+        sa.Index("ix_reviews_nomination_state", "nomination_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("nominations.id"))
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[ReviewState] = mapped_column(
+        str_enum(ReviewState, "review_state"), default=ReviewState.ASSIGNED
+    )
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    recusal_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    total: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 3))
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    nomination: Mapped[Nomination] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="Score.criterion_id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __audited__ = True
+
+
+class Score(db.Model):
+    """A reviewer's points for one criterion (0..max in steps of 0.5), with an optional comment."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "criterion_id", name="uq_scores_review_criterion"),
+        sa.CheckConstraint("points >= 0", name="points"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria.id"))
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class BallotState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Attendance(enum.StrEnum):
+    PRESENT = "present"
+    WRITTEN = "written"  # absent, gave a written opinion (counts as a vote, not as presence)
+    ABSENT = "absent"
+
+
+class Ballot(db.Model):
+    """A council session for a round (DOMAIN.md §3.4): attendance, quorum, one vote per member and
+    nomination; the tally is compared with each award form's threshold."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        sa.CheckConstraint("quorum_percent > 0 AND quorum_percent <= 100", name="quorum_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    held_on: Mapped[date]
+    place: Mapped[str] = mapped_column(sa.String(255), default="")
+    chair_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    secretary_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    quorum_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(80))
+    state: Mapped[BallotState] = mapped_column(
+        str_enum(BallotState, "ballot_state"), default=BallotState.OPEN
+    )
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    round: Mapped[Round] = relationship()
+    members: Mapped[list[BallotMember]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotMember.id"
+    )
+
+    __audited__ = True
+
+
+class BallotMember(db.Model):
+    __tablename__ = "ballot_members"
+    __table_args__ = (sa.UniqueConstraint("ballot_id", "user_id", name="uq_ballot_members_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("ballots.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    attendance: Mapped[Attendance] = mapped_column(
+        str_enum(Attendance, "attendance"), default=Attendance.PRESENT
+    )
+
+    ballot: Mapped[Ballot] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+    __audited__ = True
+
+
+class BallotVote(db.Model):
+    __tablename__ = "ballot_votes"
+    __table_args__ = (
+        sa.UniqueConstraint("ballot_id", "nomination_id", "user_id", name="uq_ballot_votes_member"),
+        sa.Index("ix_ballot_votes_ballot_nomination", "ballot_id", "nomination_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("ballots.id", ondelete="CASCADE"))
+    nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("nominations.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    approve: Mapped[bool]
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __audited__ = True
+
+
+class Notification(db.Model):
+    """An in-app message to one user (reminders, outcomes); e-mail later goes through an outbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
