@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -9,7 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional
 
+from awards import clock
 from awards.extensions import db
+from awards.paging import requested_page
 from awards.permissions import roles_required
 from models import AuditEvent, Role
 
@@ -42,10 +46,12 @@ def index() -> str:
             stmt = stmt.where(AuditEvent.object_id == form.object_id.data.strip())
         if form.action.data:
             stmt = stmt.where(AuditEvent.action == form.action.data.strip())
+        # The days are Vietnamese calendar days; the trail is stored in UTC.
         if form.since.data:
-            stmt = stmt.where(AuditEvent.created_at >= form.since.data)
+            stmt = stmt.where(AuditEvent.created_at >= clock.start_of_day_utc(form.since.data))
         if form.until.data:
-            stmt = stmt.where(sa.func.date(AuditEvent.created_at) <= form.until.data)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+            next_day = form.until.data + timedelta(days=1)
+            stmt = stmt.where(AuditEvent.created_at < clock.start_of_day_utc(next_day))
+    page = db.paginate(stmt, page=requested_page(), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/index.html", form=form, page=page, args=args)

@@ -36,6 +36,7 @@ from models import (
     Campaign,
     Criterion,
     CriterionGroup,
+    Nomination,
     RecipientKind,
     Round,
     RoundPhase,
@@ -153,8 +154,11 @@ def code_taken(
 
 
 def is_setup_frozen(campaign: Campaign) -> bool:
-    """True once a round of the campaign has left ``setup``: its criteria and forms are then in use."""
-    return any(r.phase is not RoundPhase.SETUP for r in campaign.rounds)
+    """True once a round of the campaign has left ``setup`` or holds nominations: its criteria and
+    award forms are then in use."""
+    return any(r.phase is not RoundPhase.SETUP for r in campaign.rounds) or _has_nominations(
+        [r.id for r in campaign.rounds if r.id is not None]
+    )
 
 
 def is_compatible(group_applies: AppliesTo, criterion_applies: AppliesTo) -> bool:
@@ -313,7 +317,50 @@ def _check_round(data: RoundData, exclude_id: int | None = None) -> None:
         raise SetupError(_l("Số ngày công khai phải lớn hơn 0, hoặc để trống nếu không công khai."))
 
 
+_PHASE_ORDER = list(RoundPhase)
+
+
+def phase_move_allowed(round_: Round, phase: RoundPhase) -> bool:
+    """A round moves forward one phase at a time (the optional disclosure may be skipped); the only
+    ways back are reviewing → nominating (to receive late dossiers) and nominating → setup while no
+    nomination has been filed (criteria and award forms are then still free to change)."""
+    current = round_.phase or RoundPhase.SETUP
+    if round_.id is None or current is phase:
+        return True
+    step = _PHASE_ORDER.index(phase) - _PHASE_ORDER.index(current)
+    if step == 1:
+        return True
+    if step == 2 and current is RoundPhase.COUNCIL and phase is RoundPhase.APPROVING:
+        return True
+    if current is RoundPhase.REVIEWING and phase is RoundPhase.NOMINATING:
+        return True
+    if current is RoundPhase.NOMINATING and phase is RoundPhase.SETUP:
+        return not _has_nominations([round_.id])
+    return False
+
+
+def _has_nominations(round_ids: list[int]) -> bool:
+    return bool(
+        round_ids
+        and db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Nomination)
+            .where(Nomination.round_id.in_(round_ids))
+        )
+    )
+
+
 def _check_phase(round_: Round, campaign: Campaign, phase: RoundPhase, days: int | None) -> None:
+    if not phase_move_allowed(round_, phase):
+        raise SetupError(
+            _l(
+                "Không thể chuyển đợt xét từ giai đoạn “%(current)s” sang “%(phase)s”: mỗi lần chỉ "
+                "chuyển sang giai đoạn kế tiếp (được quay lại nhận hồ sơ từ giai đoạn chấm điểm, "
+                "hoặc về chuẩn bị khi chưa có hồ sơ nào).",
+                current=labels.PHASE_LABELS[round_.phase or RoundPhase.SETUP],
+                phase=labels.PHASE_LABELS[phase],
+            )
+        )
     if phase is RoundPhase.DISCLOSURE and not days:
         raise SetupError(
             _l(

@@ -6,7 +6,7 @@ Deadlines are dates in Vietnamese administrative practice ("hạn nộp 30/9"); 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -25,3 +25,9 @@ def zone() -> ZoneInfo:
 
 def today() -> date:
     return datetime.now(zone()).date()
+
+
+def start_of_day_utc(day: date) -> datetime:
+    """The naive UTC instant at which ``day`` begins in Vietnam (timestamps are stored naive UTC)."""
+    local = datetime.combine(day, time.min, tzinfo=zone())
+    return local.astimezone(UTC).replace(tzinfo=None)

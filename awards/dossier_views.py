@@ -100,8 +100,10 @@ def _drafts(round_: Round, unit: Unit) -> list[tuple[Nomination, list[str]]]:
             Nomination.state == NominationState.DRAFT,
         )
         .order_by(Nomination.kind, Nomination.id)
+        .options(*nominations.LIST_OPTIONS)
     ).all()
-    return [(n, nominations.missing_for_submission(n)) for n in drafts]
+    missing = nominations.missing_for_many(drafts)
+    return [(n, missing[n.id]) for n in drafts]
 
 
 def _quota_rows(round_: Round, unit: Unit) -> list[tuple[AwardForm, int]]:

@@ -24,6 +24,7 @@ from awards.campaigns import format_decimal
 from awards.database import writes_on_get
 from awards.extensions import db
 from awards.nominations import NominationError, StaleNominationError
+from awards.paging import requested_page
 from awards.permissions import PROVINCE_ROLES, roles_required
 from forms.nominations import ActionForm, NominationFilterForm, NominationForm, nomination_form
 from models import (
@@ -122,9 +123,7 @@ def _filter_form() -> tuple[NominationFilterForm, nomination_lists.ListFilters]:
 def index() -> str:
     form, filters = _filter_form()
     stmt = nomination_lists.list_statement(filters, nominations.visible_to(current_user))
-    page = db.paginate(
-        stmt, page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=PER_PAGE
-    )
+    page = db.paginate(stmt, page=requested_page(), per_page=PER_PAGE, error_out=False)
     open_rounds = []
     if current_user.has_role(*FILERS) and current_user.unit_id is not None:
         open_rounds = db.session.scalars(

@@ -6,12 +6,14 @@ not made here: ``awards.workflow.transition`` does them. Services flush, never c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from awards.extensions import db
 from awards.permissions import PROVINCE_ROLES, UNIT_ROLES
@@ -333,7 +335,9 @@ def update_nomination(nomination: Nomination, data: NominationData, *, version: 
 # --------------------------------------------------------------------------- completeness and duplicates
 
 
-def missing_for_submission(nomination: Nomination) -> list[str]:
+def missing_for_submission(
+    nomination: Nomination, criteria: Sequence[Criterion] | None = None
+) -> list[str]:
     """What a nomination still lacks before its unit head may submit it (Vietnamese, one per line).
 
     Required: the citation and every section of the achievement report; a self-assessed score for each
@@ -359,7 +363,9 @@ def missing_for_submission(nomination: Nomination) -> list[str]:
     scores = {s.criterion_id: s for s in nomination.self_scores}
     files = [f for f in nomination.files if f.deleted_at is None]
     evidenced = {f.criterion_id for f in files}  # None: a general file, good for every criterion
-    for criterion in criteria_for(nomination.round, nomination.kind):
+    if criteria is None:
+        criteria = criteria_for(nomination.round, nomination.kind)
+    for criterion in criteria:
         score = scores.get(criterion.id)
         if score is None:
             problems.append(str(_l("Chưa tự chấm điểm tiêu chí %(code)s.", code=criterion.code)))
@@ -372,6 +378,27 @@ def missing_for_submission(nomination: Nomination) -> list[str]:
                 str(_l("Thiếu tài liệu minh chứng cho tiêu chí %(code)s.", code=criterion.code))
             )
     return problems
+
+
+def missing_for_many(items: Sequence[Nomination]) -> dict[int, list[str]]:
+    """``missing_for_submission`` for a list page: one criteria query per round and kind. Load the
+    nominations with ``LIST_OPTIONS`` so their scores and files come in a few queries too."""
+    criteria: dict[tuple[int, RecipientKind], list[Criterion]] = {}
+    missing = {}
+    for nomination in items:
+        key = (nomination.round_id, nomination.kind)
+        if key not in criteria:
+            criteria[key] = criteria_for(nomination.round, nomination.kind)
+        missing[nomination.id] = missing_for_submission(nomination, criteria[key])
+    return missing
+
+
+# Eager loading for pages that show many nominations with their completeness and history.
+LIST_OPTIONS = (
+    selectinload(Nomination.self_scores),
+    selectinload(Nomination.files),
+    selectinload(Nomination.events),
+)
 
 
 def find_duplicates(nomination: Nomination) -> list[Nomination]:

@@ -383,8 +383,15 @@ def review_dossier(submission: Submission) -> tuple[list[str], list[NominationRe
             str(_l("Chưa có tệp biên bản họp Hội đồng thi đua của đơn vị kèm Tờ trình."))
         )
     reviews = []
-    for nomination in submission.nominations:
-        problems = nominations.missing_for_submission(nomination)
+    items = db.session.scalars(
+        sa.select(Nomination)
+        .where(Nomination.submission_id == submission.id)
+        .order_by(Nomination.id)
+        .options(*nominations.LIST_OPTIONS)
+    ).all()
+    missing = nominations.missing_for_many(items)
+    for nomination in items:
+        problems = missing[nomination.id]
         if nomination.duplicate_note:
             problems.append(
                 str(_l("Có thể trùng với hồ sơ: %(note)s", note=nomination.duplicate_note))

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from awards import unit_tree
 from awards.extensions import db
+from awards.paging import requested_page
 from awards.permissions import roles_required
 from awards.templating import format_day
 from awards.unit_import import (
@@ -73,11 +74,6 @@ def _parent_choices(exclude: set[int] | frozenset[int] = frozenset()) -> list[Se
     return options(unit_tree.unit_options(_("— Không có (đơn vị cấp cao nhất) —"), exclude))
 
 
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return max(page, 1)
-
-
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> str:
@@ -92,7 +88,7 @@ def index() -> str:
         if flat
         else unit_tree.tree_statement(include_retired=include_retired)
     )
-    number = _page_number()
+    number = requested_page()
     page = RowPage(
         unit_tree.fetch_rows(stmt, limit=PER_PAGE, offset=(number - 1) * PER_PAGE),
         number,

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from awards import accounts, unit_tree
 from awards.extensions import db
+from awards.paging import requested_page
 from awards.permissions import roles_required
 from forms.auth import ConfirmForm
 from forms.fields import options
@@ -35,7 +36,7 @@ def index() -> str:
     stmt = accounts.search_users(
         form.q.data or "", Role(form.role.data) if valid and form.role.data else None
     )
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = db.paginate(stmt, page=requested_page(), per_page=50, error_out=False)
     return render_template("users/index.html", form=form, page=page)
 
 

@@ -300,3 +300,19 @@ def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..
         return user
 
     return do
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """Collect the SQL statements the app sends inside the block (to prove a page's query count does
+    not grow with its rows)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", count)

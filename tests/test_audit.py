@@ -365,9 +365,11 @@ def test_the_trail_can_be_filtered(client, db, make_user, dated_events):
     assert shown(action="export") == [last, first]
     assert shown(actor=" CLI:Import-Units ") == [imported]
     assert shown(object_type="rounds", object_id="3") == [last]
-    assert shown(until="2025-10-05") == [imported, first]  # the whole last day counts
-    assert shown(since="2025-10-05", until="2025-10-09") == [imported]
-    assert shown(since="2025-10-06", action="export") == [last]
+    # Days are Hà Nội days (UTC+7): 5 Oct 23:30 UTC is 6 Oct 06:30 there.
+    assert shown(until="2025-10-05") == [first]
+    assert shown(until="2025-10-06") == [imported, first]  # the whole last day counts
+    assert shown(since="2025-10-06", until="2025-10-09") == [imported]
+    assert shown(since="2025-10-07", action="export") == [last]
     page = client.get("/admin/audit/", query_string={"since": "hôm qua"})
     assert _listed_ids(page) == everything  # an invalid filter filters nothing, and says so
     assert "is-invalid" in page.get_data(as_text=True)
@@ -384,3 +386,21 @@ def test_the_trail_shows_what_changed(client, db, make_user, make_unit):
     [row] = re.findall(r"<tr>\s*<td>\d+</td>.*?</tr>", html.get_data(as_text=True), re.S)
     text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
     assert "Sở Y tế tỉnh" in text and "Sở Y tế " in text.replace("Sở Y tế tỉnh", "")
+
+
+def test_audit_day_filters_are_vietnamese_calendar_days(client, db, login_as):
+    """Days in the filter are days in Hà Nội (UTC+7): 2 Oct begins at 17:00 UTC on 1 Oct."""
+    from datetime import date, datetime, timedelta
+
+    from awards.clock import start_of_day_utc, today
+
+    assert start_of_day_utc(date(2025, 10, 2)) == datetime(2025, 10, 1, 17, 0)
+    login_as(Role.ADMIN)
+    audit.record("probe", "units", 1)
+    db.session.commit()
+
+    found = client.get(f"/admin/audit/?action=probe&since={today()}&until={today()}")
+    assert ">probe<" in found.get_data(as_text=True)
+    yesterday = today() - timedelta(days=1)
+    missed = client.get(f"/admin/audit/?action=probe&since={yesterday}&until={yesterday}")
+    assert ">probe<" not in missed.get_data(as_text=True)

@@ -21,6 +21,7 @@ from models import (
     Campaign,
     Criterion,
     CriterionGroup,
+    Role,
     Round,
     RoundPhase,
 )
@@ -611,8 +612,11 @@ def test_phase_rules(world: SetupWorld) -> None:
     with pytest.raises(setup.SetupError, match="đã ở giai đoạn"):
         setup.set_round_phase(world.round, RoundPhase.SETUP)
     world.round.disclosure_days = None
+    world.round.phase = RoundPhase.COUNCIL
     with pytest.raises(setup.SetupError, match="không có thời gian công khai"):
         setup.set_round_phase(world.round, RoundPhase.DISCLOSURE)
+    setup.set_round_phase(world.round, RoundPhase.APPROVING)  # disclosure is optional: skipped
+    world.round.phase = RoundPhase.SETUP
 
     data = setup.RoundData(
         code="R-NEW",
@@ -630,3 +634,41 @@ def test_phase_rules(world: SetupWorld) -> None:
     world.criteria["1.1"].max_points = Decimal(40)
     created = setup.create_round(world.campaign, data)
     assert created.phase is RoundPhase.NOMINATING
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "allowed"),
+    [
+        (RoundPhase.SETUP, RoundPhase.NOMINATING, True),
+        (RoundPhase.NOMINATING, RoundPhase.REVIEWING, True),
+        (RoundPhase.REVIEWING, RoundPhase.NOMINATING, True),  # late dossiers
+        (RoundPhase.NOMINATING, RoundPhase.SETUP, True),  # no nomination filed yet
+        (RoundPhase.REVIEWING, RoundPhase.SETUP, False),
+        (RoundPhase.SETUP, RoundPhase.DECIDED, False),
+        (RoundPhase.NOMINATING, RoundPhase.COUNCIL, False),
+        (RoundPhase.COUNCIL, RoundPhase.APPROVING, True),
+        (RoundPhase.DECIDED, RoundPhase.APPROVING, False),
+    ],
+)
+def test_rounds_move_one_phase_at_a_time(world: SetupWorld, current, target, allowed) -> None:
+    world.round.phase = current
+    _db.session.flush()
+    assert setup.phase_move_allowed(world.round, target) is allowed
+    if not allowed:
+        with pytest.raises(setup.SetupError, match="Không thể chuyển đợt xét"):
+            setup.set_round_phase(world.round, target)
+        assert world.round.phase is current
+
+
+def test_a_round_with_nominations_cannot_go_back_to_setup_and_freezes_the_setup(db) -> None:
+    from tests import factories
+
+    filing = factories.make_filing()
+    unit = factories.make_unit()
+    head = factories.make_user(Role.UNIT_HEAD, unit=unit)
+    factories.make_nomination(filing, unit, head)
+    assert setup.phase_move_allowed(filing.round, RoundPhase.SETUP) is False
+    filing.round.phase = RoundPhase.SETUP  # even if it were forced back …
+    assert setup.is_setup_frozen(filing.campaign) is True  # … criteria in use stay undeletable
+    with pytest.raises(setup.SetupError):
+        setup.delete_award_form(filing.form)

@@ -28,3 +28,10 @@ def test_a_concurrent_change_is_a_409_with_advice_not_a_500(client, db, login_as
     page = response.get_data(as_text=True)
     assert "Hồ sơ vừa được người khác thay đổi nên thao tác của bạn chưa được lưu." in page
     assert db.session.get(Nomination, nomination.id).state.value == "draft"
+
+
+def test_an_absurd_page_number_is_the_last_possible_page_not_a_500(client, db, login_as):
+    login_as(Role.ADMIN)
+    for url in ("/nominations/", "/admin/units/", "/admin/audit/", "/admin/users/"):
+        response = client.get(f"{url}?page=99999999999999999999999")
+        assert response.status_code == 200, url  # an empty page past the end

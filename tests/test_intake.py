@@ -238,3 +238,51 @@ def test_extension_refused_after_filing_phase(filing: Filing, client: FlaskClien
 
     assert "Đợt xét đã qua giai đoạn nhận hồ sơ: không thể gia hạn." in _text(page)
     assert _count(Extension) == 0
+
+
+def test_dossier_pages_do_not_query_per_nomination(client, db, login_as):
+    """The board's dossier page and the unit's dossier list cost the same number of queries for a
+    dossier of 2 nominations as for one of 6."""
+    from tests import factories
+    from tests.conftest import counting_queries, login
+
+    filing = factories.make_filing()
+    unit = factories.make_unit()
+    head = factories.make_user(Role.UNIT_HEAD, unit=unit)
+    small = factories.make_submission(
+        filing, unit, head, [factories.make_nomination(filing, unit, head) for _ in range(2)]
+    )
+    large = factories.make_submission(
+        filing, unit, head, [factories.make_nomination(filing, unit, head) for _ in range(6)]
+    )
+    db.session.commit()
+    login_as(Role.BOARD)
+
+    for submission in (small, large):  # warm up: first requests load the user, the round …
+        client.get(f"/intake/dossiers/{submission.id}")
+    counts = []
+    for submission in (small, large):
+        with counting_queries() as statements:
+            assert client.get(f"/intake/dossiers/{submission.id}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+    # The unit's page: a unit with 2 drafts and one with 6 cost the same.
+    heads = []
+    for drafts in (2, 6):
+        other = factories.make_unit()
+        other_head = factories.make_user(Role.UNIT_HEAD, unit=other)
+        for _ in range(drafts):
+            factories.make_nomination(filing, other, other_head)
+        heads.append(other_head.username)
+    db.session.commit()
+    url = f"/dossiers/?round={filing.round.code}"
+    sizes = []
+    for username in heads:
+        client.post("/logout")
+        login(client, username)
+        client.get(url)  # warm up
+        with counting_queries() as statements:
+            assert client.get(url).status_code == 200
+        sizes.append(len(statements))
+    assert sizes[0] == sizes[1]
