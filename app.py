@@ -80,8 +80,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from awards import (
+        assignment_views,
         audit_views,
         auth,
+        ballot_views,
         bulk_views,
         campaigns,
         core,
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
         evidence_views,
         intake_views,
         nomination_views,
+        ranking_views,
+        review_views,
         units,
         users,
     )
@@ -105,6 +109,10 @@ def register_blueprints(app: Flask) -> None:
         bulk_views,
         dossier_views,
         intake_views,
+        assignment_views,
+        review_views,
+        ballot_views,
+        ranking_views,
     ):
         app.register_blueprint(module.bp)
 

@@ -68,6 +68,8 @@ class Config:
     # unit's Tờ trình is addressed to ("Kính gửi: …").
     DOCUMENT_PLACE = os.environ.get("DOCUMENT_PLACE", "Bắc Ninh")
     SUBMISSION_ADDRESSEE = os.environ.get("SUBMISSION_ADDRESSEE", "Sở Nội vụ tỉnh Bắc Ninh")
+    COUNCIL_SUPERIOR = os.environ.get("COUNCIL_SUPERIOR", "UBND TỈNH BẮC NINH")  # council minutes
+    COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG")
     # Excel imports: the declared uncompressed size above which a workbook is treated as a zip bomb.
     IMPORT_MAX_UNCOMPRESSED_BYTES = _env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)

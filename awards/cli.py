@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from awards import accounts, audit
+from awards import accounts, audit, ranking
 from awards.extensions import db
 from models import Role, Round
 
@@ -144,6 +144,8 @@ def _export_nominations(round_: Round) -> tuple[bytes, int]:
 # One line per kind of list: KIND → a function of the round giving the workbook and its row count.
 EXPORTS: dict[str, Callable[[Round], tuple[bytes, int]]] = {
     "nominations": _export_nominations,
+    "ranking": ranking.ranking_workbook,
+    "scores": ranking.scores_workbook,
 }
 
 

@@ -70,6 +70,10 @@ NAV = [
     ),
     NavItem(_l("Nhập từ Excel"), "bulk.index", frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD})),
     NavItem(_l("Tiếp nhận hồ sơ"), "intake.index", frozenset({Role.BOARD})),
+    NavItem(_l("Phân công chấm điểm"), "assignments.index", frozenset({Role.BOARD})),
+    NavItem(_l("Xếp hạng"), "ranking.index", frozenset({Role.BOARD, Role.APPROVER})),
+    NavItem(_l("Chấm điểm"), "reviews.index", frozenset({Role.REVIEWER})),
+    NavItem(_l("Họp Hội đồng"), "ballots.index", frozenset({Role.BOARD, Role.REVIEWER})),
     NavItem(
         _l("Phong trào thi đua"),
         "campaigns.index",

@@ -64,6 +64,7 @@ class Transition:
 _FILING = frozenset({RoundPhase.NOMINATING})
 _INTAKE = frozenset({RoundPhase.NOMINATING, RoundPhase.REVIEWING})
 _UNIT = frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD})
+_JUDGING = frozenset({RoundPhase.REVIEWING, RoundPhase.COUNCIL})
 
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(
@@ -88,6 +89,13 @@ TRANSITIONS: dict[str, Transition] = {
         needs_reason=True,
         decision=True,
     ),
+    # Needs the campaign's minimum of submitted reviews (checked in ``_check``).
+    "complete_scoring": Transition(
+        frozenset({S.IN_REVIEW}), S.SCORED, frozenset({Role.BOARD}), _JUDGING, decision=True
+    ),
+    "propose": Transition(
+        frozenset({S.SCORED}), S.PROPOSED, frozenset({Role.BOARD}), _JUDGING, decision=True
+    ),
 }
 
 ACTION_LABELS = {
@@ -97,6 +105,8 @@ ACTION_LABELS = {
     "withdraw": _l("Rút hồ sơ"),
     "accept": _l("Tiếp nhận để chấm điểm"),
     "return": _l("Trả lại"),
+    "complete_scoring": _l("Chốt điểm"),
+    "propose": _l("Đề xuất khen thưởng"),
 }
 
 
@@ -169,6 +179,19 @@ def _check(nomination: Nomination, action: str, actor: User, reason: str, on: da
                     )
                 )
             )
+    if action == "complete_scoring" and (
+        nomination.reviews_submitted < nomination.round.campaign.min_reviews
+    ):
+        raise WorkflowError(
+            str(
+                _l(
+                    "Hồ sơ %(ref)s mới có %(n)d/%(min)d phiếu chấm đã nộp: chưa thể chốt điểm.",
+                    ref=nomination.reference,
+                    n=nomination.reviews_submitted,
+                    min=nomination.round.campaign.min_reviews,
+                )
+            )
+        )
     if rule.needs_reason and not reason.strip():
         raise WorkflowError(str(_l("Vui lòng nêu lý do.")))
     return rule

@@ -157,7 +157,7 @@ def test_export_command_refuses_an_unknown_round(runner, tmp_path: Path) -> None
 
 
 def test_export_command_refuses_an_unknown_kind(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(args=["export", "ranking", "--round", "X", "--out", str(tmp_path / "x")])
+    result = runner.invoke(args=["export", "honours", "--round", "X", "--out", str(tmp_path / "x")])
 
     assert result.exit_code == 2
     assert "nominations" in result.output

@@ -54,9 +54,20 @@ def test_numbers_in_vietnamese_and_english(app):
     [
         (Role.UNIT_CLERK, ["/nominations/", "/dossiers/", "/nominations/bulk/"]),
         (Role.UNIT_HEAD, ["/nominations/", "/dossiers/", "/nominations/bulk/"]),
-        (Role.REVIEWER, []),
-        (Role.BOARD, ["/nominations/", "/intake/", "/campaigns/", "/admin/units/"]),
-        (Role.APPROVER, ["/nominations/", "/campaigns/"]),
+        (Role.REVIEWER, ["/reviews/", "/ballots/"]),
+        (
+            Role.BOARD,
+            [
+                "/nominations/",
+                "/intake/",
+                "/assignments/",
+                "/ranking/",
+                "/ballots/",
+                "/campaigns/",
+                "/admin/units/",
+            ],
+        ),
+        (Role.APPROVER, ["/nominations/", "/ranking/", "/campaigns/"]),
         (
             Role.ADMIN,
             ["/nominations/", "/campaigns/", "/admin/units/", "/admin/users/", "/admin/audit/"],

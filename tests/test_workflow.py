@@ -65,6 +65,8 @@ EDGES: dict[str, dict[NominationState, tuple[NominationState, int]]] = {
     },
     "accept": {S.SUBMITTED: (S.IN_REVIEW, 0)},
     "return": {S.SUBMITTED: (S.RETURNED, -1)},
+    "complete_scoring": {S.IN_REVIEW: (S.SCORED, 0)},
+    "propose": {S.SCORED: (S.PROPOSED, 0)},
 }
 # action: the (role, where the actor belongs) pairs that may act. Unit roles act on their own unit's
 # nominations only; the board decides, never on its own unit's nominations (conflict of interest).
@@ -74,6 +76,8 @@ WHO: dict[str, set[tuple[Role, str]]] = {
     "withdraw": {(R.UNIT_HEAD, OWN)},
     "accept": {(R.BOARD, OTHER), (R.BOARD, NONE)},
     "return": {(R.BOARD, OTHER), (R.BOARD, NONE)},
+    "complete_scoring": {(R.BOARD, OTHER), (R.BOARD, NONE)},
+    "propose": {(R.BOARD, OTHER), (R.BOARD, NONE)},
 }
 # action: the round phases in which it may happen.
 PHASES: dict[str, set[RoundPhase]] = {
@@ -82,10 +86,19 @@ PHASES: dict[str, set[RoundPhase]] = {
     "withdraw": {RoundPhase.NOMINATING, RoundPhase.REVIEWING},
     "accept": {RoundPhase.NOMINATING, RoundPhase.REVIEWING},
     "return": {RoundPhase.NOMINATING, RoundPhase.REVIEWING},
+    "complete_scoring": {RoundPhase.REVIEWING, RoundPhase.COUNCIL},
+    "propose": {RoundPhase.REVIEWING, RoundPhase.COUNCIL},
 }
 ACTIONS = list(EDGES)
 WHERE = (OWN, OTHER, NONE)
 REASON = "Thiếu biên bản họp Hội đồng Thi đua – Khen thưởng của đơn vị"
+
+
+def open_phase(action: str) -> RoundPhase:
+    """A phase in which ``action`` may happen: filing while it is allowed, else reviewing."""
+    return (
+        RoundPhase.NOMINATING if RoundPhase.NOMINATING in PHASES[action] else RoundPhase.REVIEWING
+    )
 
 
 def expected(action: str, state: NominationState, role: Role, where: str) -> str:
@@ -153,6 +166,8 @@ class Scene:
     def new(self, **kwargs: object) -> Nomination:
         nomination = make_nomination(self.filing, self.unit, self.clerk, **kwargs)
         nomination.submission = self.submission
+        # Enough submitted reviews for ``complete_scoring`` (awards/scoring.py keeps this count).
+        nomination.reviews_submitted = self.filing.campaign.min_reviews
         _db.session.flush()
         return nomination
 
@@ -178,6 +193,7 @@ def test_transition_matrix(db, action: str) -> None:
     scene = Scene()
     actors = cast(scene.unit, scene.other)
     by_state = nominations_in_every_state(scene)
+    scene.filing.round.phase = open_phase(action)
     mismatches = []
     for state, nomination in by_state.items():
         version, used, before = nomination.version, scene.used(), counts()
@@ -204,10 +220,18 @@ def test_allowed_actions_offer_exactly_what_the_rules_allow(db, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: IN_WINDOW)
     scene = Scene()
     actors = cast(scene.unit, scene.other)
-    for state, nomination in nominations_in_every_state(scene).items():
-        for (role, where), actor in actors.items():
-            want = [a for a in ACTIONS if expected(a, state, role, where) == OK]
-            assert workflow.allowed_actions(nomination, actor) == want, (state, role, where)
+    by_state = nominations_in_every_state(scene)
+    for phase in (RoundPhase.NOMINATING, RoundPhase.REVIEWING):
+        scene.filing.round.phase = phase
+        for state, nomination in by_state.items():
+            for (role, where), actor in actors.items():
+                want = [
+                    a
+                    for a in ACTIONS
+                    if expected(a, state, role, where) == OK and phase in PHASES[a]
+                ]
+                got = workflow.allowed_actions(nomination, actor)
+                assert got == want, (phase, state, role, where)
 
 
 def test_refusals_say_why(scene):
@@ -255,9 +279,10 @@ def test_a_user_with_a_board_and_a_unit_role_decides_only_for_other_units(db):
 @pytest.mark.parametrize("action", ACTIONS)
 def test_a_successful_transition_records_one_event_and_one_audit_entry(db, action):
     scene = Scene()
-    actor = scene.board if action in ("accept", "return") else scene.head
+    actor = scene.head if action in ("submit", "reopen", "withdraw") else scene.board
     for source, (target, delta) in EDGES[action].items():
         nomination = bring_to(scene.new(), source, head=scene.head, board=scene.board)
+        scene.filing.round.phase = open_phase(action)
         db.session.commit()
         used = scene.used()
         last_event = db.session.scalar(sa.select(sa.func.max(NominationEvent.id))) or 0

@@ -15,6 +15,8 @@ the URL, or one of its attributes with a dotted name (``{"code": "round.code"}``
 | ``evidence_file`` | a PDF attached to ``nomination``, its bytes in the app's storage |
 | ``submission`` | a Tờ trình of ``unit`` in ``round`` (signed by ``unit_head``; no nominations) |
 | ``extension`` | the board's extension of ``round``'s filing window for ``unit`` (already over) |
+| ``review`` | ``reviewer``'s review of ``nomination`` (assigned, nothing scored) |
+| ``ballot`` | an open council session of ``round``; ``reviewer`` its only member (present) |
 
 A reference starting with ``=`` is a literal value: ``{"action": "=withdraw"}`` puts ``withdraw`` in the URL.
 
@@ -37,6 +39,8 @@ from awards.storage import get_storage
 from models import (
     AppliesTo,
     AwardForm,
+    Ballot,
+    BallotMember,
     Campaign,
     Criterion,
     CriterionGroup,
@@ -44,6 +48,7 @@ from models import (
     Extension,
     Nomination,
     RecipientKind,
+    Review,
     Role,
     Round,
     RoundPhase,
@@ -147,6 +152,7 @@ def build_world() -> World:
         reference="CDS2025-000001",
     )
     world["evidence_file"] = _evidence_file(world["nomination"], world["unit_clerk"])
+    world["review"] = Review(nomination=world["nomination"], reviewer=world["reviewer"])
     world["submission"] = Submission(
         round=round_,
         unit=unit,
@@ -170,6 +176,15 @@ def build_world() -> World:
         granted_by_id=world["board"].id,
     )
     db.session.add(world["extension"])
+    # A council session of ``round`` (open), the world's reviewer its one member (present).
+    world["ballot"] = Ballot(
+        round=round_,
+        title="Ngày Chuyển đổi số 10/10/2025",
+        held_on=date(2025, 10, 3),
+        created_by_id=world["board"].id,
+        members=[BallotMember(user_id=world["reviewer"].id)],
+    )
+    db.session.add(world["ballot"])
     db.session.commit()
     return world
 
