@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         evidence_views,
         intake_views,
         nomination_views,
+        notification_views,
         ranking_views,
         review_views,
         units,
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         review_views,
         ballot_views,
         ranking_views,
+        notification_views,
     ):
         app.register_blueprint(module.bp)
 

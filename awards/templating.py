@@ -11,7 +11,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from awards import labels
+from awards import labels, notifications
 from forms.auth import ConfirmForm, LanguageForm
 from models import Role
 
@@ -111,5 +111,6 @@ def init_app(app: Flask) -> None:
             "confirm_form": ConfirmForm,
             "current_locale": lambda: str(get_locale() or "vi"),
             "current_path": lambda: request.full_path.rstrip("?"),
+            "unread_notifications": lambda: notifications.unread_count(current_user),
             "url_for": url_for,
         }

@@ -47,6 +47,7 @@ from models import (
     EvidenceFile,
     Extension,
     Nomination,
+    Notification,
     RecipientKind,
     Review,
     Role,
@@ -153,6 +154,9 @@ def build_world() -> World:
     )
     world["evidence_file"] = _evidence_file(world["nomination"], world["unit_clerk"])
     world["review"] = Review(nomination=world["nomination"], reviewer=world["reviewer"])
+    world["notification"] = Notification(
+        user=world["admin"], message="Đồng chí còn 1 hồ sơ chưa chấm", link="/reviews/"
+    )
     world["submission"] = Submission(
         round=round_,
         unit=unit,
