@@ -55,6 +55,7 @@ from models import (
     Criterion,
     EvidenceFile,
     Nomination,
+    Review,
     RoundPhase,
     Submission,
     User,
@@ -166,10 +167,22 @@ def can_edit_submission(submission: Submission, user: User) -> bool:
 
 
 def can_view(file: EvidenceFile, user: User) -> bool:
-    """Whether ``user`` may download ``file``: whoever may see its nomination or submission."""
+    """Whether ``user`` may download ``file``: whoever may see its nomination or submission, and a
+    council member who reviews that nomination (an open review, not recused, without a conflict)."""
     if file.nomination is not None:
-        return nominations.can_view(file.nomination, user)
+        return nominations.can_view(file.nomination, user) or _reviews(file.nomination, user)
     return file.submission is not None and can_view_submission(file.submission, user)
+
+
+def _reviews(nomination: Nomination, user: User) -> bool:
+    from awards import scoring  # scoring builds on nominations and evidence: imported when needed
+
+    review = db.session.scalar(
+        sa.select(Review).where(
+            Review.nomination_id == nomination.id, Review.reviewer_id == user.id
+        )
+    )
+    return review is not None and scoring.can_open(review, user)
 
 
 def can_change(file: EvidenceFile, user: User) -> bool:

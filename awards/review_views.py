@@ -22,7 +22,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -32,13 +31,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from awards import assignment, labels, nomination_lists, nominations, scoring
 from awards.dossier_views import choose_round, round_from_args
-from awards.evidence_views import DOWNLOAD_CSP
 from awards.extensions import db
 from awards.permissions import roles_required
 from awards.scoring import ReviewNotPermitted, ScoringError, StaleReviewError
-from awards.storage import get_storage
 from forms.reviews import RecuseForm, ReopenForm, SheetUploadForm, review_form
-from models import EvidenceFile, Review, ReviewState, Role, Round
+from models import Review, ReviewState, Role, Round
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -153,37 +150,6 @@ def detail(review_id: int) -> BaseResponse | tuple[str, int]:
             return redirect(url_for("reviews.index"))
         return redirect(url_for("reviews.detail", review_id=following.id))
     return redirect(url_for("reviews.detail", review_id=review.id))
-
-
-@bp.route("/<int:review_id>/files/<int:file_id>")
-@roles_required(Role.REVIEWER)
-def file(review_id: int, file_id: int) -> Response:
-    """An evidence file of the review's nomination, for its reviewer (``evidence.download`` serves
-    the nomination's unit and province-level roles only)."""
-    review = my_review(review_id)
-    evidence = db.session.get(EvidenceFile, file_id)
-    if evidence is None or evidence.deleted_at is not None:
-        abort(404)
-    if evidence.nomination_id != review.nomination_id:
-        abort(404)
-    try:
-        stream = get_storage().open(evidence.storage_key)
-    except FileNotFoundError:
-        current_app.logger.error("evidence file %s: no bytes", evidence.id)
-        abort(404)
-    response = send_file(
-        stream,
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-        conditional=False,
-        etag=False,
-    )
-    response.content_length = evidence.size_bytes
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    return response
 
 
 @bp.route("/<int:review_id>/recuse", methods=["POST"])

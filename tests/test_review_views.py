@@ -49,7 +49,7 @@ def test_the_score_page_shows_the_dossier_and_the_form(client: FlaskClient, db):
     assert 'step="0.5"' in page
     assert "Lưu nháp" in page and "Nộp phiếu chấm" in page and "Lưu và chấm hồ sơ tiếp theo" in page
     file = scene.nomination.files[0]
-    link = f"/reviews/{review.id}/files/{file.id}"
+    link = f"/files/{file.id}"
     assert link in page
     assert "Từ chối chấm do xung đột lợi ích" in page
 
@@ -208,10 +208,14 @@ def test_a_reviewer_downloads_the_evidence_of_their_nomination_only(client: Flas
     other_file = f.add_evidence(unrelated.nomination, unrelated.head)
     _db.session.commit()
     login(client, mine.reviewer.username)
-    # the factory's file has no bytes in storage: the route answers 404 for it as for a missing one,
-    # but not before checking it belongs to the review's nomination
-    assert client.get(f"/reviews/{mine.id}/files/{other_file.id}").status_code == 404
-    assert client.get(f"/reviews/{theirs.id}/files/{file.id}").status_code == 404
+    get_storage().put(file.storage_key, BytesIO(b"%PDF-1.4 minh chung"))
+    get_storage().put(other_file.storage_key, BytesIO(b"%PDF-1.4 khac"))
+    assert client.get(f"/files/{file.id}").status_code == 200  # my review's nomination
+    assert client.get(f"/files/{other_file.id}").status_code == 404  # not assigned to me
+    theirs.state = ReviewState.RECUSED
+    mine.state = ReviewState.RECUSED
+    _db.session.commit()
+    assert client.get(f"/files/{file.id}").status_code == 404  # recused: no longer mine to see
 
 
 def test_recusal_from_the_score_page(client: FlaskClient, db):
@@ -269,7 +273,7 @@ def test_a_reviewer_downloads_a_file_with_its_bytes(client: FlaskClient, db):
     _db.session.commit()
     get_storage().put(file.storage_key, BytesIO(b"%PDF-1.4 minh chung"))
     login(client, review.reviewer.username)
-    response = client.get(f"/reviews/{review.id}/files/{file.id}")
+    response = client.get(f"/files/{file.id}")
     assert (response.status_code, response.data) == (200, b"%PDF-1.4 minh chung")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in response.headers["Content-Disposition"]

@@ -19,7 +19,6 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         expect(url_args=REVIEW, reviewer=200),
         expect("POST", url_args=REVIEW, reviewer=422),
     ),
-    "reviews.file": expect(url_args={**REVIEW, "file_id": "evidence_file"}, reviewer=200),
     "reviews.reopen": expect("POST", url_args=REVIEW, board=302),
     "reviews.sheet": expect(data={"round": "CDS2025"}, reviewer=200),
     "reviews.upload_sheet": expect("POST", reviewer=302),
