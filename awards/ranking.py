@@ -304,6 +304,7 @@ class MatrixRow:
     reviewer: str
     points: dict[str, Decimal]  # criterion code → points
     total: Decimal | None
+    review_id: int = 0
 
 
 @dataclass
@@ -345,7 +346,7 @@ def score_matrix(round_: Round, award_form: AwardForm) -> dict[int, ScoreMatrix]
             matrix.codes.append(code)
         row = current.get(review_id)
         if row is None:
-            row = current[review_id] = MatrixRow(reviewer, {}, total)
+            row = current[review_id] = MatrixRow(reviewer, {}, total, review_id)
             matrix.rows.append(row)
         row.points[code] = points
     return matrices

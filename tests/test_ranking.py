@@ -388,6 +388,14 @@ def _login(client: FlaskClient, user: User) -> None:
     assert login(client, user.username).status_code == 302
 
 
+def first_reviews(nomination):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from models import Review
+
+    return _db.session.scalars(sa.select(Review).where(Review.nomination_id == nomination.id)).all()
+
+
 def test_board_page_shows_ranking_and_acts(client: FlaskClient, scene: Scene) -> None:
     scene.form.quota_total = 1
     first = scene.nominate("90", name="Phòng Chuyển đổi số Alpha")
@@ -399,6 +407,10 @@ def test_board_page_shows_ranking_and_acts(client: FlaskClient, scene: Scene) ->
     assert "Phòng Chuyển đổi số Alpha" in page and "Ranh giới chỉ tiêu" in page
     assert page.index("Alpha") < page.index("Ranh giới chỉ tiêu") < page.index("Beta")
     assert "3/3" in page and "Điểm từng thành viên" in page
+    # Each submitted review can be reopened from its matrix row, with a reason.
+    review_ids = [r.id for r in first_reviews(first)]
+    for review_id in review_ids:
+        assert f'action="/reviews/{review_id}/reopen"' in page
 
     base = f"/ranking/{scene.round.code}/{scene.form.id}"
     response = client.post(f"{base}/complete-scoring")
