@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from awards import accounts, demo_nominations
+from awards import accounts, demo_nominations, demo_reviews
 from awards.extensions import db
 from models import (
     Aggregation,
@@ -205,6 +205,8 @@ ACCOUNTS = [
     ("hoidong1", "Lê Văn Khải", {Role.REVIEWER}, "SKHCN"),
     ("hoidong2", "Đỗ Thị Mai Anh", {Role.REVIEWER}, "VP-UBND"),
     ("hoidong3", "Vũ Đình Long", {Role.REVIEWER}, "STP"),
+    ("hoidong4", "Trịnh Văn Tùng", {Role.REVIEWER}, "STNMT"),
+    ("hoidong5", "Phan Thị Bích Ngọc", {Role.REVIEWER}, "SXD"),
     ("canbo.stttt", "Ngô Thị Phượng", {Role.UNIT_CLERK}, "STTTT"),
     ("thutruong.stttt", "Hoàng Văn Nam", {Role.UNIT_HEAD}, "STTTT"),
     ("canbo.tuson", "Bùi Thị Lan", {Role.UNIT_CLERK}, "TP-TS"),
@@ -370,7 +372,8 @@ def seed() -> str:
     users = seed_accounts(units)
     board = next(u for u in users if u.username == "bantdkt")
     filed = demo_nominations.seed(board)
+    reviewed = demo_reviews.seed(board)
     return (
         f"{len(units)} đơn vị, phong trào “{campaign.name}” với các đợt "
-        f"{', '.join(r.code for r in campaign.rounds)}, {len(users)} tài khoản; {filed}"
+        f"{', '.join(r.code for r in campaign.rounds)}, {len(users)} tài khoản; {filed}; {reviewed}"
     )

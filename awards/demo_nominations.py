@@ -383,4 +383,4 @@ def seed(board: User) -> str:
         .group_by(Nomination.state)
     ).all()
     summary = ", ".join(f"{NOMINATION_STATE_LABELS[state]} {n}" for state, n in sorted(states))
-    return f"{count_2024} hồ sơ CDS2024 (đang chấm), {count_2025} hồ sơ CDS2025 ({summary})"
+    return f"{count_2024} hồ sơ CDS2024 (đã tiếp nhận), {count_2025} hồ sơ CDS2025 ({summary})"

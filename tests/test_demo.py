@@ -96,7 +96,8 @@ def test_demo_nominations_cover_every_state_reached_so_far(runner, db):
             sa.select(Nomination.state).where(Nomination.round_id == rounds["CDS2024"].id)
         )
     )
-    assert states_2024 == {NominationState.IN_REVIEW}
+    # The later stages carry CDS2024 on (see test_demo_reviews_council_and_proposals).
+    assert states_2024 == {NominationState.SCORED, NominationState.PROPOSED}
     # Every submitted dossier carries its council minutes, every nomination an evidence file.
     assert (
         db.session.scalar(
@@ -111,3 +112,110 @@ def test_demo_nominations_cover_every_state_reached_so_far(runner, db):
         == 0
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EvidenceFile)) > 70
+
+
+def _count(db, stmt):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+
+
+def test_demo_reviews_council_and_proposals(runner, db):
+    from awards import assignment, ballots
+    from models import (
+        Attendance,
+        Ballot,
+        BallotState,
+        BallotVote,
+        Nomination,
+        NominationState,
+        Review,
+        ReviewState,
+    )
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    rounds = {r.code: r for r in db.session.scalars(sa.select(Round))}
+    cds2024, cds2025 = rounds["CDS2024"], rounds["CDS2025"]
+
+    # CDS2024: fully scored, voted on, proposed within quota; the round waits for approval.
+    assert cds2024.phase.value == "council"
+    nominations_2024 = db.session.scalars(
+        sa.select(Nomination).where(Nomination.round_id == cds2024.id)
+    ).all()
+    assert {n.state for n in nominations_2024} == {
+        NominationState.SCORED,
+        NominationState.PROPOSED,
+    }
+    submitted_per_nomination = dict(
+        db.session.execute(
+            sa.select(Review.nomination_id, sa.func.count())
+            .join(Nomination, Nomination.id == Review.nomination_id)
+            .where(Nomination.round_id == cds2024.id, Review.state == ReviewState.SUBMITTED)
+            .group_by(Review.nomination_id)
+        ).all()
+    )
+    assert all(submitted_per_nomination.get(n.id, 0) >= 3 for n in nominations_2024)
+    assert all(n.score is not None and n.reviews_submitted >= 3 for n in nominations_2024)
+    assert (
+        _count(
+            db,
+            sa.select(Review)
+            .join(Nomination, Nomination.id == Review.nomination_id)
+            .where(Nomination.round_id == cds2024.id, Review.state != ReviewState.SUBMITTED),
+        )
+        == 0
+    )
+    # Submitted reviews are dated inside the round, not at load time.
+    dates = db.session.scalars(
+        sa.select(Review.submitted_at)
+        .join(Nomination, Nomination.id == Review.nomination_id)
+        .where(Nomination.round_id == cds2024.id)
+    ).all()
+    assert {d.date().isoformat()[:7] for d in dates} == {"2024-09"}
+
+    council = db.session.scalars(sa.select(Ballot).where(Ballot.round_id == cds2024.id)).all()
+    assert len(council) == 1
+    ballot = council[0]
+    assert ballot.state is BallotState.CLOSED
+    assert ballot.held_on.isoformat() == "2024-10-03"
+    assert sorted(m.attendance for m in ballot.members) == sorted(
+        [Attendance.PRESENT] * 4 + [Attendance.WRITTEN]
+    )
+    assert _count(db, sa.select(BallotVote).where(BallotVote.ballot_id == ballot.id)) > 100
+    passed = set(ballots.passed_nomination_ids(ballot))
+    failing = {n.id for n in nominations_2024} - passed
+    assert failing
+    proposed = {n.id for n in nominations_2024 if n.state is NominationState.PROPOSED}
+    assert proposed
+    assert proposed <= passed
+    assert all(n.state is NominationState.SCORED for n in nominations_2024 if n.id in failing)
+
+    # CDS2025: still filing, reviews half-way.
+    assert cds2025.phase.value == "nominating"
+    states_2025 = dict(
+        db.session.execute(
+            sa.select(Review.state, sa.func.count())
+            .join(Nomination, Nomination.id == Review.nomination_id)
+            .where(Nomination.round_id == cds2025.id)
+            .group_by(Review.state)
+        ).all()
+    )
+    assert states_2025[ReviewState.SUBMITTED] > 0
+    assert states_2025[ReviewState.DRAFT] > 0
+    in_review_2025 = db.session.scalars(
+        sa.select(Nomination).where(
+            Nomination.round_id == cds2025.id, Nomination.state == NominationState.IN_REVIEW
+        )
+    ).all()
+    assert sum(states_2025.values()) == 3 * len(in_review_2025)
+    scored_2025 = [n for n in in_review_2025 if n.score is not None]
+    assert 1 <= len(scored_2025) < len(in_review_2025)
+
+    # Nobody reviews a nomination of their own unit (or above or below it).
+    for review in db.session.scalars(sa.select(Review)):
+        assert not assignment.is_conflicted(review.reviewer, review.nomination)
+    voters = db.session.execute(
+        sa.select(Nomination, User)
+        .join(BallotVote, BallotVote.nomination_id == Nomination.id)
+        .join(User, User.id == BallotVote.user_id)
+    ).all()
+    assert voters
+    assert not [(n.id, u.id) for n, u in voters if ballots.is_conflicted(n, u)]

@@ -1,0 +1,268 @@
+"""Demo reviews, council ballot and proposals for the rounds CDS2024 and CDS2025.
+
+``CDS2024`` is carried through scoring and the council: every nomination gets three reviewers by the
+automatic assignment, every review is submitted with points near the unit's self-assessment, scoring is
+completed, the council votes in a session on 3 October 2024 (four members present, one written
+opinion), and the nominations that passed the vote and lie within the award form's quotas are proposed.
+The round stays in the council phase (approval comes next). ``CDS2025`` is caught mid-way: its
+nominations in review have three reviewers each, two reviews submitted for most, all three for a couple,
+and some drafts.
+
+Everything goes through the services the interface uses (assignment, scoring, workflow, ballots);
+deterministic (no randomness). Timestamps the services set to "now" are moved into each round's
+calendar afterwards, as ``demo_nominations`` does, so the pages read like a real round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from awards import assignment, ballots, ranking, scoring, workflow
+from awards.extensions import db
+from models import (
+    Attendance,
+    AwardForm,
+    Ballot,
+    BallotVote,
+    Nomination,
+    NominationState,
+    Review,
+    ReviewState,
+    Role,
+    Round,
+    RoundPhase,
+    User,
+    UserRole,
+)
+
+REVIEWERS_PER_NOMINATION = 3
+COUNCIL_DAY = date(2024, 10, 3)
+
+# How far a reviewer departs from the unit's self-assessment, cycled deterministically. Mostly a little
+# lower (reviewers are stricter than units), now and then higher, rarely far off (then with a comment).
+_DELTAS = [Decimal(d) for d in ("0", "-0.5", "-1", "0", "-0.5", "0.5", "-1.5", "0", "-1", "-2.5")]
+
+_GENERAL_COMMENTS = [
+    "Hồ sơ đầy đủ, số liệu minh chứng rõ ràng, phù hợp tiêu chí của phong trào.",
+    "Thành tích nổi bật về dịch vụ công trực tuyến; đề nghị đơn vị tiếp tục duy trì.",
+    "Báo cáo có số liệu so sánh với năm trước; sáng kiến đã được áp dụng thực tế tại đơn vị.",
+    "Đạt yêu cầu. Một số tiêu chí tự chấm cao hơn mức minh chứng thể hiện.",
+]
+_LOWER_COMMENT = (
+    "Minh chứng chưa thể hiện đầy đủ kết quả tự chấm; chấm theo mức đã được chứng minh."
+)
+_HIGHER_COMMENT = "Kết quả thực tế cao hơn mức đơn vị tự chấm, có minh chứng kèm theo."
+
+COUNCIL_TITLE = "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng đợt Ngày Chuyển đổi số quốc gia 10/10/2024"
+COUNCIL_PLACE = "Phòng họp số 1, Trụ sở UBND tỉnh Bắc Ninh"
+COUNCIL_CHAIR = "Nguyễn Hữu Thành"
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute))
+
+
+def _half(value: Decimal) -> Decimal:
+    """``value`` rounded to the scoring step of 0.5."""
+    return (value * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+
+
+def _reviewers() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.REVIEWER, User.active.is_(True))
+            .order_by(User.username)
+        )
+    )
+
+
+def _reviews_of(round_: Round) -> dict[int, list[Review]]:
+    """The round's reviews by nomination id, each list in reviewer order (deterministic)."""
+    rows = db.session.scalars(
+        sa.select(Review)
+        .join(Nomination, Nomination.id == Review.nomination_id)
+        .where(Nomination.round_id == round_.id)
+        .order_by(Review.nomination_id, Review.reviewer_id)
+    )
+    grouped: dict[int, list[Review]] = {}
+    for review in rows:
+        grouped.setdefault(review.nomination_id, []).append(review)
+    return grouped
+
+
+def _fill(review: Review, seed: int, *, submit: bool, complete: bool = True) -> None:
+    """Score ``review`` near the unit's self-assessment and save it (as its reviewer)."""
+    nomination = review.nomination
+    margin = nomination.round.campaign.comment_margin
+    own = scoring.self_scores(nomination)
+    values: scoring.ScoreValues = {}
+    criteria = scoring.criteria_of(review)
+    for position, criterion in enumerate(criteria):
+        if not complete and position >= len(criteria) // 2:
+            break  # a draft the reviewer stopped half-way through
+        self_points = own[criterion.id].points if criterion.id in own else criterion.max_points
+        delta = _DELTAS[(seed + position * 3) % len(_DELTAS)]
+        points = min(max(_half(self_points + delta), Decimal(0)), criterion.max_points)
+        text = ""
+        if abs(points - self_points) > margin:
+            text = _LOWER_COMMENT if points < self_points else _HIGHER_COMMENT
+        values[criterion.id] = (points, text)
+    comment = _GENERAL_COMMENTS[seed % len(_GENERAL_COMMENTS)] if submit else ""
+    scoring.save_review(
+        review, values, comment, version=review.version, submit=submit, actor=review.reviewer
+    )
+
+
+def _assign(round_: Round, board: User, on: date) -> dict[int, list[Review]]:
+    assignment.assign_automatically(
+        round_, per_nomination=REVIEWERS_PER_NOMINATION, cap=None, by=board
+    )
+    grouped = _reviews_of(round_)
+    for reviews in grouped.values():
+        for review in reviews:
+            review.assigned_at = _at(on, 8)
+    return grouped
+
+
+def _score_2024(round_: Round, board: User) -> int:
+    """Review every in-review nomination of CDS2024 in full; returns the number of reviews."""
+    grouped = _assign(round_, board, date(2024, 9, 23))
+    count = 0
+    for index, (_nomination_id, reviews) in enumerate(sorted(grouped.items())):
+        for slot, review in enumerate(reviews):
+            _fill(review, index * 7 + slot * 3, submit=True)
+            review.submitted_at = _at(
+                date(2024, 9, 25) + timedelta(days=(index + slot) % 6), 9 + slot
+            )
+            count += 1
+    return count
+
+
+def _complete_scoring(round_: Round, board: User) -> None:
+    result = ranking.complete_scoring_all(round_, board)
+    for nomination in result.moved:
+        _backdate_last_event(nomination, _at(date(2024, 10, 1), 10))
+
+
+def _backdate_last_event(nomination: Nomination, when: datetime) -> None:
+    latest = max(nomination.events, key=lambda event: event.id or 0)
+    latest.created_at = when
+
+
+@dataclass
+class CouncilResult:
+    ballot: Ballot
+    passed: int
+    failed: int
+    proposed: int
+
+
+def _council_2024(round_: Round, board: User) -> CouncilResult:
+    """Hold the council session, close it and propose what passed within the quotas."""
+    members = _reviewers()
+    ballot = ballots.open_ballot(
+        round_,
+        title=COUNCIL_TITLE,
+        held_on=COUNCIL_DAY,
+        place=COUNCIL_PLACE,
+        chair_name=COUNCIL_CHAIR,
+        secretary_name=board.full_name,
+        quorum_percent=80,
+        member_ids=[m.id for m in members],
+        by=board,
+    )
+    # The last member sends a written opinion; the others attend.
+    written = members[-1]
+    ballots.set_attendance(ballot, written, Attendance.WRITTEN, by=board)
+    scored = db.session.scalars(
+        sa.select(Nomination)
+        .where(Nomination.round_id == round_.id, Nomination.state == NominationState.SCORED)
+        .order_by(Nomination.id)
+    ).all()
+    for index, nomination in enumerate(scored):
+        for position, member in enumerate(members):
+            recorder = board if member.id == written.id else member
+            if ballots.vote_refusal(ballot, nomination, member, recorder) is not None:
+                continue  # own unit's nomination: the member does not vote
+            # Every eighth nomination divides the council (most members against); otherwise a
+            # rare dissenting vote.
+            against = (index % 8 == 3 and position < 3) or (index + position) % 13 == 0
+            ballots.cast_vote(ballot, nomination, member, not against, recorder)
+    ballots.close_ballot(ballot, board)
+    ballot.created_at = _at(COUNCIL_DAY - timedelta(days=2), 14)
+    ballot.closed_at = _at(COUNCIL_DAY, 11, 30)
+    for vote in db.session.scalars(sa.select(BallotVote).where(BallotVote.ballot_id == ballot.id)):
+        vote.cast_at = _at(COUNCIL_DAY, 10, 15)
+    passed = set(ballots.passed_nomination_ids(ballot))
+    proposed = 0
+    forms = db.session.scalars(
+        sa.select(AwardForm)
+        .where(AwardForm.campaign_id == round_.campaign_id)
+        .order_by(AwardForm.position)
+    ).all()
+    for form in forms:
+        ranked = ranking.rank(round_, form)
+        ids = [
+            row.nomination_id
+            for row in ranked.within
+            if row.state is NominationState.SCORED
+            and not row.tie_flag
+            and row.nomination_id in passed
+        ]
+        for nomination in db.session.scalars(
+            sa.select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id)
+        ):
+            event = workflow.transition(
+                nomination, "propose", board, on=COUNCIL_DAY + timedelta(days=1)
+            )
+            event.created_at = _at(COUNCIL_DAY + timedelta(days=1), 9)
+            proposed += 1
+    return CouncilResult(ballot, len(passed), len(scored) - len(passed), proposed)
+
+
+def _score_2025(round_: Round, board: User) -> tuple[int, int]:
+    """Reviews half-way: three reviewers per nomination in review, two submitted for most, all three
+    for the first two nominations, some drafts. Returns (submitted, drafts)."""
+    grouped = _assign(round_, board, date(2025, 9, 25))
+    submitted = drafts = 0
+    for index, (_nomination_id, reviews) in enumerate(sorted(grouped.items())):
+        for slot, review in enumerate(reviews):
+            seed = index * 5 + slot * 3
+            if slot < 2 or index < 2:
+                _fill(review, seed, submit=True)
+                review.submitted_at = _at(date(2025, 9, 26) + timedelta(days=(index + slot) % 4), 9)
+                submitted += 1
+            elif index % 2 == 0:
+                _fill(review, seed, submit=False, complete=False)
+                drafts += 1
+            # else: assigned, not opened yet
+    return submitted, drafts
+
+
+def seed(board: User) -> str:
+    """Load the demo reviews, the CDS2024 council and proposals (flushes; the caller commits)."""
+    rounds = {r.code: r for r in db.session.scalars(sa.select(Round))}
+    cds2024, cds2025 = rounds["CDS2024"], rounds["CDS2025"]
+    cds2024.phase = RoundPhase.REVIEWING
+    reviews_2024 = _score_2024(cds2024, board)
+    _complete_scoring(cds2024, board)
+    cds2024.phase = RoundPhase.COUNCIL
+    council = _council_2024(cds2024, board)
+    submitted, drafts = _score_2025(cds2025, board)
+    still_assigned = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Review)
+        .join(Nomination, Nomination.id == Review.nomination_id)
+        .where(Nomination.round_id == cds2025.id, Review.state == ReviewState.ASSIGNED)
+    )
+    return (
+        f"CDS2024: {reviews_2024} phiếu chấm, phiên họp Hội đồng ngày 03/10/2024 "
+        f"({council.passed} hồ sơ đạt, {council.failed} không đạt), {council.proposed} hồ sơ đề xuất; "
+        f"CDS2025: {submitted} phiếu đã nộp, {drafts} phiếu nháp, {still_assigned} phiếu chưa chấm"
+    )
