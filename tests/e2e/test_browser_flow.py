@@ -8,115 +8,14 @@ installed, except under ``REQUIRE_BROWSER_TEST=true`` (``.ci/run`` in CI), where
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "KhenThuong@2025"
 NOMINEE = "Nguyễn Thị Ánh Tuyết"
 
-CHROMIUM = shutil.which("chromium")
-if CHROMIUM is None:
-    if os.environ.get("REQUIRE_BROWSER_TEST") == "true":
-        raise RuntimeError("chromium is required for the browser test (REQUIRE_BROWSER_TEST=true)")
-    pytest.skip("chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("e2e")
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{work / 'e2e.sqlite3'}",
-        "UPLOAD_ROOT": str(work / "uploads"),
-        "SECRET_KEY": "e2e-secret-key-0123456789abcdef0123456789",
-    }
-    env.pop("TEST_DATABASE_URL", None)
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    for command in (["init-db"], ["seed-demo"]):
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 (loopback only)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield instance
-        instance.close()
-
-
-def _log_in(browser, base: str, username: str):  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{base}/")
-    page.js_errors = errors
-    return page
-
-
-def test_clerk_files_head_submits_board_finds_it(server: str, browser, tmp_path: Path) -> None:
+def test_clerk_files_head_submits_board_finds_it(log_in, server: str, tmp_path: Path) -> None:
     evidence = tmp_path / "Bằng chứng sáng kiến.pdf"
     evidence.write_bytes(
         b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -124,7 +23,7 @@ def test_clerk_files_head_submits_board_finds_it(server: str, browser, tmp_path:
     )
 
     # The clerk drafts an individual nomination and attaches the evidence.
-    clerk = _log_in(browser, server, "canbo.stttt")
+    clerk = log_in("canbo.stttt")
     clerk.goto(f"{server}/nominations/new?round=CDS2025&kind=individual")
     clerk.fill("#nominee_name", NOMINEE)
     clerk.select_option("#sex", "female")
@@ -148,7 +47,7 @@ def test_clerk_files_head_submits_board_finds_it(server: str, browser, tmp_path:
     assert clerk.js_errors == []
 
     # The unit head signs the Tờ trình with this nomination.
-    head = _log_in(browser, server, "thutruong.stttt")
+    head = log_in("thutruong.stttt")
     head.goto(f"{server}/dossiers/new?round=CDS2025")
     today = date.today().isoformat()
     head.fill("#number", "25/TTr-STTTT")
@@ -166,7 +65,7 @@ def test_clerk_files_head_submits_board_finds_it(server: str, browser, tmp_path:
     assert head.js_errors == []
 
     # The board finds it, submitted, in its list.
-    board = _log_in(browser, server, "bantdkt")
+    board = log_in("bantdkt")
     board.goto(f"{server}/nominations/?q=nguyen+thi+anh+tuyet")
     row = board.locator("tr", has_text=NOMINEE)
     assert row.count() == 1
@@ -186,7 +85,7 @@ def test_clerk_files_head_submits_board_finds_it(server: str, browser, tmp_path:
     assert board.js_errors == []
 
     # Another unit's head sees none of it.
-    other = _log_in(browser, server, "thutruong.tuson")
+    other = log_in("thutruong.tuson")
     response = other.goto(detail_url)
     assert response is not None and response.status == 404
     other.goto(f"{server}/nominations/?q=nguyen+thi+anh+tuyet")
