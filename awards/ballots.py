@@ -518,6 +518,16 @@ def tally(ballot: Ballot) -> list[TallyRow]:
     ]
 
 
+def latest_closed(round_: Round) -> Ballot | None:
+    """The round's most recently closed council session, if any: its result is what counts."""
+    return db.session.scalar(
+        sa.select(Ballot)
+        .where(Ballot.round_id == round_.id, Ballot.state == BallotState.CLOSED)
+        .order_by(Ballot.closed_at.desc(), Ballot.id.desc())
+        .limit(1)
+    )
+
+
 def passed_nomination_ids(ballot: Ballot) -> list[int]:
     """The nominations the council approved in ``ballot`` (quorum met, threshold reached): what feeds
     the proposal. Reads the tally as it stands: the proposal step should read a closed ballot."""

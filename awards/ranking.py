@@ -440,14 +440,23 @@ def complete_scoring_all(round_: Round, actor: User) -> BulkResult:
 
 def propose_within_quota(round_: Round, award_form: AwardForm, actor: User) -> BulkResult:
     """Move the scored, eligible nominations within ``award_form``'s quotas to ``proposed`` — not those
-    in a tie straddling the quota line (counted as skipped, for the council). Flushes. Raises like
+    in a tie straddling the quota line (counted as skipped, for the council). When the council has
+    voted (a closed ballot of the round), only the nominations it approved in its latest closed
+    ballot are proposed; the others are counted as skipped. Flushes. Raises like
     ``complete_scoring_all``."""
+    from awards import ballots  # ballots reads rankings' nominations; imported when needed
+
     _check_bulk(round_, "propose", actor)
     ranking = rank(round_, award_form)
     ids = [
         row.nomination_id for row in ranking.within if row.state is S.SCORED and not row.tie_flag
     ]
     flagged = sum(1 for row in ranking.flagged if row.state is S.SCORED)
+    ballot = ballots.latest_closed(round_)
+    if ballot is not None:
+        approved = set(ballots.passed_nomination_ids(ballot))
+        flagged += sum(1 for nomination_id in ids if nomination_id not in approved)
+        ids = [nomination_id for nomination_id in ids if nomination_id in approved]
     candidates = (
         db.session.scalars(
             sa.select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id)

@@ -513,3 +513,35 @@ def test_board_page_reports_refusals_and_ties(client: FlaskClient, scene: Scene)
     page = client.post(f"{base}/complete-scoring", follow_redirects=True).get_data(as_text=True)
     assert "Đợt xét không ở giai đoạn cho phép thao tác này." in page
     assert client.get("/ranking/").status_code == 200
+
+
+def test_after_the_council_votes_only_what_it_approved_is_proposed(scene: Scene) -> None:
+    from datetime import date
+
+    from awards import ballots
+    from models import Attendance
+
+    scene.form.quota_total = 10
+    approved = scene.nominate("90", unit=0, state=S.SCORED)
+    refused = scene.nominate("88", unit=1, state=S.SCORED)
+    members = scene.reviewers
+    ballot = ballots.open_ballot(
+        scene.round,
+        title="Phiên họp xét khen thưởng",
+        held_on=date(2025, 10, 3),
+        place="Bắc Ninh",
+        chair_name="Nguyễn Hữu Thành",
+        secretary_name="Nguyễn Thị Thu Hà",
+        member_ids=[m.id for m in members],
+        by=scene.board,
+    )
+    for member in members:
+        ballots.set_attendance(ballot, member, Attendance.PRESENT, by=scene.board)
+        ballots.cast_vote(ballot, approved, member, True, by=member)
+        ballots.cast_vote(ballot, refused, member, False, by=member)
+    ballots.close_ballot(ballot, by=scene.board)
+
+    moved = ranking.propose_within_quota(scene.round, scene.form, scene.board)
+
+    assert ([n.id for n in moved.moved], moved.skipped) == ([approved.id], 1)
+    assert (approved.state, refused.state) == (S.PROPOSED, S.SCORED)
