@@ -57,7 +57,7 @@ _LOWER_COMMENT = (
 )
 _HIGHER_COMMENT = "Kết quả thực tế cao hơn mức đơn vị tự chấm, có minh chứng kèm theo."
 
-COUNCIL_TITLE = "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng đợt Ngày Chuyển đổi số quốc gia 10/10/2024"
+COUNCIL_TITLE = "đợt Ngày Chuyển đổi số quốc gia 10/10/2024"
 COUNCIL_PLACE = "Phòng họp số 1, Trụ sở UBND tỉnh Bắc Ninh"
 COUNCIL_CHAIR = "Nguyễn Hữu Thành"
 
