@@ -37,9 +37,9 @@ from awards.nominations import (
     create_nomination,
 )
 from awards.permissions import UNIT_ROLES
+from awards.sheets import RowError, map_headers
 from awards.templating import format_points
 from awards.text import clean, fold
-from awards.unit_import import RowError
 from exports.excel import (
     ExcelReadError,
     TooManyRowsError,
@@ -127,10 +127,6 @@ def score_column(criterion: Criterion) -> str:
 
 def value_column(criterion: Criterion) -> str:
     return f"so_lieu_{criterion.code}"
-
-
-def _header_key(name: str) -> str:
-    return fold(name).replace(" ", "_")
 
 
 @dataclass
@@ -552,44 +548,7 @@ def _file_error(error: ExcelReadError) -> BulkResult:
 def _header_errors(
     headers: list[str], catalogue: _Catalogue
 ) -> tuple[dict[str, int], list[RowError]]:
-    known = {_header_key(column): column for column in catalogue.columns}
-    index: dict[str, int] = {}
-    errors: list[RowError] = []
-    for position, header in enumerate(headers):
-        if not header.strip():
-            continue
-        column = known.get(_header_key(header))
-        if column is None:
-            errors.append(
-                RowError(
-                    1,
-                    str(
-                        _l(
-                            "Cột “%(name)s” không được hỗ trợ. Các cột hợp lệ: %(allowed)s.",
-                            name=header[:40],
-                            allowed=", ".join(catalogue.columns),
-                        )
-                    ),
-                )
-            )
-        elif column in index:
-            errors.append(RowError(1, str(_l("Cột “%(name)s” xuất hiện hai lần.", name=column))))
-        else:
-            index[column] = position
-    missing = [column for column in REQUIRED_COLUMNS if column not in index]
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                str(
-                    _l(
-                        "Thiếu cột bắt buộc: %(cols)s. Hãy dùng dòng tiêu đề của mẫu tải về.",
-                        cols=", ".join(missing),
-                    )
-                ),
-            )
-        )
-    return index, errors
+    return map_headers(headers, catalogue.columns, REQUIRED_COLUMNS)
 
 
 def _parse_rows(

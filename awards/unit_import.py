@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from awards import audit
 from awards.extensions import db
 from awards.labels import UNIT_KIND_LABELS
+from awards.sheets import RowError, map_headers
 from awards.templating import format_day
 from awards.text import clean, fold
 from awards.unit_tree import code_problem, lifespan_problem, name_problem, normalise_code
@@ -63,12 +64,6 @@ COLUMN_DESCRIPTIONS = {
 }
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the Excel row number; 0 for an error about the whole file
-    message: str
 
 
 @dataclass
@@ -253,43 +248,7 @@ def _file_error(error: ExcelReadError) -> ImportResult:
 
 
 def _header_errors(headers: list[str]) -> tuple[dict[str, int], list[RowError]]:
-    index: dict[str, int] = {}
-    errors: list[RowError] = []
-    for position, header in enumerate(headers):
-        name = fold(header).replace(" ", "_")
-        if not name:
-            continue
-        if name not in COLUMNS:
-            errors.append(
-                RowError(
-                    1,
-                    str(
-                        _l(
-                            "Cột “%(name)s” không được hỗ trợ. Các cột hợp lệ: %(allowed)s.",
-                            name=header[:40],
-                            allowed=", ".join(COLUMNS),
-                        )
-                    ),
-                )
-            )
-        elif name in index:
-            errors.append(RowError(1, str(_l("Cột “%(name)s” xuất hiện hai lần.", name=name))))
-        else:
-            index[name] = position
-    missing = [column for column in REQUIRED_COLUMNS if column not in index]
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                str(
-                    _l(
-                        "Thiếu cột bắt buộc: %(cols)s. Hãy dùng dòng tiêu đề của mẫu tải về.",
-                        cols=", ".join(missing),
-                    )
-                ),
-            )
-        )
-    return index, errors
+    return map_headers(headers, COLUMNS, REQUIRED_COLUMNS)
 
 
 def _parse_rows(

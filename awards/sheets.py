@@ -1,0 +1,66 @@
+"""What every Excel import shares: row errors and the header row's mapping to our column names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from awards.text import fold
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the Excel row number; 0 for an error about the whole file
+    message: str
+
+
+def header_key(name: str) -> str:
+    """Headers match whatever their case, accents or spaces: "Mã đơn vị" → "ma_don_vi"."""
+    return fold(name).replace(" ", "_")
+
+
+def map_headers(
+    headers: Sequence[str], columns: Sequence[str], required: Sequence[str]
+) -> tuple[dict[str, int], list[RowError]]:
+    """Column name → position in the sheet, and the header row's errors (unknown, repeated or
+    missing required columns), reported on row 1 in Vietnamese."""
+    known = {header_key(column): column for column in columns}
+    index: dict[str, int] = {}
+    errors: list[RowError] = []
+    for position, header in enumerate(headers):
+        if not header.strip():
+            continue
+        column = known.get(header_key(header))
+        if column is None:
+            errors.append(
+                RowError(
+                    1,
+                    str(
+                        _l(
+                            "Cột “%(name)s” không được hỗ trợ. Các cột hợp lệ: %(allowed)s.",
+                            name=header[:40],
+                            allowed=", ".join(columns),
+                        )
+                    ),
+                )
+            )
+        elif column in index:
+            errors.append(RowError(1, str(_l("Cột “%(name)s” xuất hiện hai lần.", name=column))))
+        else:
+            index[column] = position
+    missing = [column for column in required if column not in index]
+    if missing:
+        errors.append(
+            RowError(
+                1,
+                str(
+                    _l(
+                        "Thiếu cột bắt buộc: %(cols)s. Hãy dùng dòng tiêu đề của mẫu tải về.",
+                        cols=", ".join(missing),
+                    )
+                ),
+            )
+        )
+    return index, errors
