@@ -431,6 +431,27 @@ def _refuse_if_frozen(campaign: Campaign) -> None:
         )
 
 
+# What filed nominations and submitted scores rest on: unchangeable once the setup is in use.
+_FROZEN_CRITERION_FIELDS = ("group_id", "max_points", "weight", "applies_to", "target_value")
+_FROZEN_AWARD_FORM_FIELDS = ("for_collectives", "for_individuals")
+
+
+def _refuse_frozen_changes(
+    campaign: Campaign, current: object, data: object, names: tuple[str, ...]
+) -> None:
+    if not is_setup_frozen(campaign):
+        return
+    changed = [name for name in names if getattr(current, name) != getattr(data, name)]
+    if changed:
+        raise SetupError(
+            _l(
+                "Phong trào đã có đợt xét rời giai đoạn Chuẩn bị hoặc đã có hồ sơ: không thể đổi "
+                "điểm tối đa, trọng số, đối tượng áp dụng, chỉ tiêu hay nhóm của tiêu chí, cũng như "
+                "đối tượng của hình thức khen thưởng. Các nội dung khác vẫn sửa được."
+            )
+        )
+
+
 def create_criterion_group(campaign: Campaign, data: GroupData) -> CriterionGroup:
     """Add a criterion group. Raises ``SetupError`` when the code is taken in the campaign."""
     if code_taken(CriterionGroup, data.code, campaign_id=campaign.id):
@@ -507,8 +528,10 @@ def create_criterion(campaign: Campaign, data: CriterionData) -> Criterion:
 
 
 def update_criterion(criterion: Criterion, data: CriterionData) -> None:
-    """Change a criterion (same rules as ``create_criterion``)."""
+    """Change a criterion (same rules as ``create_criterion``); once the setup is in use, what scores
+    rest on (``_FROZEN_CRITERION_FIELDS``) cannot change."""
     _check_criterion(criterion.campaign_id, data, exclude_id=criterion.id)
+    _refuse_frozen_changes(criterion.campaign, criterion, data, _FROZEN_CRITERION_FIELDS)
     group = _criterion_group(criterion.campaign_id, data)
     _assign(criterion, data, skip=frozenset({"group_id"}))
     criterion.group = group
@@ -560,8 +583,10 @@ def create_award_form(campaign: Campaign, data: AwardFormData) -> AwardForm:
 
 
 def update_award_form(form: AwardForm, data: AwardFormData) -> None:
-    """Change an award form (same rules as ``create_award_form``)."""
+    """Change an award form (same rules as ``create_award_form``); once the setup is in use, the
+    recipient kinds it is open to cannot change (quotas, thresholds and signers still can)."""
     _check_award_form(form.campaign_id, data, exclude_id=form.id)
+    _refuse_frozen_changes(form.campaign, form, data, _FROZEN_AWARD_FORM_FIELDS)
     _assign(form, data)
     db.session.flush()
 

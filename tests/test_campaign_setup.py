@@ -672,3 +672,55 @@ def test_a_round_with_nominations_cannot_go_back_to_setup_and_freezes_the_setup(
     assert setup.is_setup_frozen(filing.campaign) is True  # … criteria in use stay undeletable
     with pytest.raises(setup.SetupError):
         setup.delete_award_form(filing.form)
+
+
+def test_what_scores_rest_on_cannot_change_once_in_use(db) -> None:
+    """Wording and guidance stay editable; max points, weights, kinds and the award form's recipient
+    kinds are frozen once a nomination exists (a lower max would strand filed self-scores)."""
+    import dataclasses
+
+    from tests import factories
+
+    filing = factories.make_filing()
+    unit = factories.make_unit()
+    head = factories.make_user(Role.UNIT_HEAD, unit=unit)
+    factories.make_nomination(filing, unit, head)
+    criterion = next(iter(filing.criteria.values()))
+    current = setup.CriterionData(
+        group_id=criterion.group_id,
+        code=criterion.code,
+        title=criterion.title,
+        max_points=criterion.max_points,
+        applies_to=criterion.applies_to,
+        guidance=criterion.guidance,
+        weight=criterion.weight,
+        target_value=criterion.target_value,
+        target_unit=criterion.target_unit,
+        evidence_required=criterion.evidence_required,
+        position=criterion.position,
+    )
+
+    setup.update_criterion(
+        criterion, dataclasses.replace(current, guidance="Chấm theo minh chứng.")
+    )
+    assert criterion.guidance == "Chấm theo minh chứng."
+    with pytest.raises(setup.SetupError, match="không thể đổi"):
+        setup.update_criterion(criterion, dataclasses.replace(current, max_points=Decimal(1)))
+    assert criterion.max_points == current.max_points
+
+    form = filing.form
+    form_data = setup.AwardFormData(
+        code=form.code,
+        name=form.name,
+        certificate_title=form.certificate_title,
+        awarding_title=form.awarding_title,
+        for_collectives=form.for_collectives,
+        for_individuals=form.for_individuals,
+        quota_total=form.quota_total,
+    )
+    setup.update_award_form(form, dataclasses.replace(form_data, quota_total=12))
+    assert form.quota_total == 12
+    with pytest.raises(setup.SetupError, match="không thể đổi"):
+        setup.update_award_form(
+            form, dataclasses.replace(form_data, for_collectives=not form.for_collectives)
+        )
