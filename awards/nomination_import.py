@@ -37,13 +37,11 @@ from awards.nominations import (
     create_nomination,
 )
 from awards.permissions import UNIT_ROLES
-from awards.sheets import RowError, map_headers
+from awards.sheets import RowError, file_error_message, map_headers
 from awards.templating import format_points
 from awards.text import clean, fold
 from exports.excel import (
     ExcelReadError,
-    TooManyRowsError,
-    WorkbookTooLargeError,
     is_formula_like,
     read_sheet,
 )
@@ -525,24 +523,7 @@ def _kind_problems(
 
 
 def _file_error(error: ExcelReadError) -> BulkResult:
-    if isinstance(error, WorkbookTooLargeError):
-        message = _l(
-            "Tệp bị từ chối: dữ liệu giải nén khai báo %(size)s MB, vượt giới hạn %(limit)s MB (có thể "
-            "là tệp nén độc hại). Hãy chia thành nhiều tệp nhỏ hơn.",
-            size=f"{error.declared / 1_048_576:.1f}",
-            limit=f"{error.limit / 1_048_576:.0f}",
-        )
-    elif isinstance(error, TooManyRowsError):
-        message = _l(
-            "Tệp có quá nhiều dòng (tối đa %(n)d dòng dữ liệu). Hãy chia thành nhiều tệp.",
-            n=error.limit,
-        )
-    else:  # NotAWorkbookError
-        message = _l(
-            "Tệp không phải là tệp Excel .xlsx hợp lệ hoặc đã bị hỏng. Hãy dùng mẫu tải về và lưu "
-            "dưới dạng Excel Workbook (.xlsx)."
-        )
-    return BulkResult(ok=False, errors=[RowError(0, str(message))])
+    return BulkResult(ok=False, errors=[RowError(0, file_error_message(error))])
 
 
 def _header_errors(

@@ -35,6 +35,7 @@ from sqlalchemy.orm import attributes, contains_eager
 
 from awards import assignment, audit, nominations
 from awards.extensions import db
+from awards.sheets import file_error_message
 from awards.text import clean
 from exports.excel import ExcelReadError, is_formula_like, read_sheet
 from models import (
@@ -616,9 +617,16 @@ def import_score_sheet(
             data, max_uncompressed=max_uncompressed, max_rows=max_rows, sheet=SHEET_TITLE
         )
         rows = list(body)
-    except (ExcelReadError, KeyError):
+    except ExcelReadError as error:
+        result.errors.append(file_error_message(error))
+        return result
+    except KeyError:  # a workbook, but without our sheet
         result.errors.append(
-            str(_l("Tệp không phải là phiếu chấm Excel (.xlsx) tải từ hệ thống, hoặc quá lớn."))
+            str(
+                _l(
+                    "Tệp Excel này không có trang phiếu chấm tải từ hệ thống: hãy dùng phiếu chấm tải về."
+                )
+            )
         )
         return result
     criteria = {c.code: c for c in campaign_criteria(round_)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from awards.text import fold
+from exports.excel import ExcelReadError, TooManyRowsError, WorkbookTooLargeError
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,29 @@ def map_headers(
             )
         )
     return index, errors
+
+
+def file_error_message(error: ExcelReadError) -> str:
+    """What to tell the user when a workbook is refused as a whole (too big, too long, not .xlsx)."""
+    if isinstance(error, WorkbookTooLargeError):
+        return str(
+            _l(
+                "Tệp bị từ chối: dữ liệu giải nén khai báo %(size)s MB, vượt giới hạn %(limit)s MB (có thể "
+                "là tệp nén độc hại). Hãy chia thành nhiều tệp nhỏ hơn.",
+                size=f"{error.declared / 1_048_576:.1f}",
+                limit=f"{error.limit / 1_048_576:.0f}",
+            )
+        )
+    if isinstance(error, TooManyRowsError):
+        return str(
+            _l(
+                "Tệp có quá nhiều dòng (tối đa %(n)d dòng dữ liệu). Hãy chia thành nhiều tệp.",
+                n=error.limit,
+            )
+        )
+    return str(
+        _l(
+            "Tệp không phải là tệp Excel .xlsx hợp lệ hoặc đã bị hỏng. Hãy dùng mẫu tải về và lưu "
+            "dưới dạng Excel Workbook (.xlsx)."
+        )
+    )

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from awards import audit
 from awards.extensions import db
 from awards.labels import UNIT_KIND_LABELS
-from awards.sheets import RowError, map_headers
+from awards.sheets import RowError, file_error_message, map_headers
 from awards.templating import format_day
 from awards.text import clean, fold
 from awards.unit_tree import code_problem, lifespan_problem, name_problem, normalise_code
@@ -227,24 +227,7 @@ def _parse_row(
 
 
 def _file_error(error: ExcelReadError) -> ImportResult:
-    if isinstance(error, WorkbookTooLargeError):
-        message = _l(
-            "Tệp bị từ chối: dữ liệu giải nén khai báo %(size)s MB, vượt giới hạn %(limit)s MB (có thể "
-            "là tệp nén độc hại). Hãy chia thành nhiều tệp nhỏ hơn.",
-            size=f"{error.declared / 1_048_576:.1f}",
-            limit=f"{error.limit / 1_048_576:.0f}",
-        )
-    elif isinstance(error, TooManyRowsError):
-        message = _l(
-            "Tệp có quá nhiều dòng (tối đa %(n)d dòng dữ liệu). Hãy chia thành nhiều tệp.",
-            n=error.limit,
-        )
-    else:  # NotAWorkbookError
-        message = _l(
-            "Tệp không phải là tệp Excel .xlsx hợp lệ hoặc đã bị hỏng. Hãy dùng mẫu tải về và lưu "
-            "dưới dạng Excel Workbook (.xlsx)."
-        )
-    return ImportResult(ok=False, errors=[RowError(0, str(message))])
+    return ImportResult(ok=False, errors=[RowError(0, file_error_message(error))])
 
 
 def _header_errors(headers: list[str]) -> tuple[dict[str, int], list[RowError]]:
