@@ -98,7 +98,7 @@ def conflict_clause(nomination: type[Nomination] = Nomination) -> sa.ColumnEleme
             sa.and_(closure.c.unit_id == User.unit_id, closure.c.ancestor_id == nomination.unit_id),
             sa.and_(closure.c.unit_id == nomination.unit_id, closure.c.ancestor_id == User.unit_id),
         )
-    )
+    ).correlate_except(closure)  # users and the nomination come from the enclosing query, at any depth
     in_person = sa.and_(
         nomination.kind == RecipientKind.INDIVIDUAL,
         User.search_name == nomination.search_name,

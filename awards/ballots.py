@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from awards import audit
+from awards import assignment, audit
 from awards.extensions import db
 from awards.templating import long_date
 from models import (
@@ -84,8 +84,10 @@ def member_of(ballot: Ballot, user: User) -> BallotMember | None:
 
 
 def is_conflicted(nomination: Nomination, member: User) -> bool:
-    """A member never votes on a nomination of their own unit (the voting list's query says the same)."""
-    return member.unit_id is not None and member.unit_id == nomination.unit_id
+    """A member never votes where they may not score: the one conflict-of-interest rule of
+    ``awards.assignment`` (own unit, its ancestors and descendants, the filer, the nominee in person);
+    the voting list's query applies the same rule in SQL."""
+    return assignment.is_conflicted(member, nomination)
 
 
 def vote_refusal(
@@ -313,8 +315,7 @@ def voting_list(ballot: Ballot, member: User) -> list[VoteItem]:
         )
         .order_by(AwardForm.position, AwardForm.id, Nomination.kind, Nomination.nominee_name)
     )
-    if member.unit_id is not None:
-        query = query.where(Nomination.unit_id != member.unit_id)
+    query = query.where(~sa.exists().where(User.id == member.id, assignment.conflict_clause()))
     return [VoteItem(nomination, approve) for nomination, approve in db.session.execute(query)]
 
 

@@ -693,3 +693,19 @@ def test_pages_refuse_bad_requests(council: Council, client: FlaskClient) -> Non
     )
     assert "Yêu cầu không hợp lệ" in _html(wrong)
     assert _votes(ballot) == []
+
+
+def test_the_conflict_rule_is_the_reviewers_one_including_the_unit_tree(council: Council) -> None:
+    """A member of a unit below (or above) the proposing unit votes neither: the same rule as for
+    scoring (awards.assignment), in the list's SQL and in the predicate."""
+    nomination = council.nominate(1)
+    below = f.make_unit("Phòng thuộc Sở Y tế")
+    below.parent = council.units[1]
+    member = f.make_user(Role.REVIEWER, unit=below)
+    ballot = council.open(members=[*council.members, member])
+
+    assert ballots.is_conflicted(nomination, member) is True
+    assert ballots.voting_list(ballot, member) == []
+    assert [i.nomination.id for i in ballots.voting_list(ballot, council.members[1])] == [
+        nomination.id
+    ]
