@@ -93,12 +93,20 @@ def _unit_closure() -> sa.CTE:
 def conflict_clause(nomination: type[Nomination] = Nomination) -> sa.ColumnElement[bool]:
     """SQL over ``User`` and ``nomination`` (the entity or an alias): the user is conflicted with it."""
     closure = _unit_closure()
-    related_unit = sa.exists().where(
-        sa.or_(
-            sa.and_(closure.c.unit_id == User.unit_id, closure.c.ancestor_id == nomination.unit_id),
-            sa.and_(closure.c.unit_id == nomination.unit_id, closure.c.ancestor_id == User.unit_id),
+    related_unit = (
+        sa.exists()
+        .where(
+            sa.or_(
+                sa.and_(
+                    closure.c.unit_id == User.unit_id, closure.c.ancestor_id == nomination.unit_id
+                ),
+                sa.and_(
+                    closure.c.unit_id == nomination.unit_id, closure.c.ancestor_id == User.unit_id
+                ),
+            )
         )
-    ).correlate_except(closure)  # users and the nomination come from the enclosing query, at any depth
+        .correlate_except(closure)
+    )  # users and the nomination come from the enclosing query, at any depth
     in_person = sa.and_(
         nomination.kind == RecipientKind.INDIVIDUAL,
         User.search_name == nomination.search_name,

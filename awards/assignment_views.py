@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from awards import assignment, labels, nomination_lists
 from awards.assignment import AssignmentError, AssignmentNotPermitted
-from awards.dossier_views import choose_round, round_from_args
 from awards.extensions import db
 from awards.permissions import roles_required
+from awards.rounds import choose_round, round_from_args
 from forms.assignment import AssignOneForm, AutoAssignForm, BulkAssignForm, RecuseForm
 from forms.auth import ConfirmForm
 from models import Nomination, Review, ReviewState, Role, Round, User
@@ -53,10 +53,6 @@ def _helpers() -> dict[str, Any]:
         "kind_labels": labels.RECIPIENT_KIND_LABELS,
         "state_labels": nomination_lists.NOMINATION_STATE_LABELS,
     }
-
-
-def _get(model: type[Any], object_id: int) -> Any:
-    return db.session.get(model, object_id) or abort(404)
 
 
 def _to_index(round_: Round) -> Response:
@@ -128,7 +124,7 @@ def index() -> str:
 @bp.route("/rounds/<int:round_id>/bulk", methods=["POST"])
 @roles_required(Role.BOARD)
 def bulk(round_id: int) -> Response:
-    round_ = _get(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = _bulk_form(round_)
     if not form.validate_on_submit():
         for field in (form.nomination_ids, form.reviewer_ids):
@@ -163,7 +159,7 @@ def bulk(round_id: int) -> Response:
 @bp.route("/nominations/<int:nomination_id>/assign", methods=["POST"])
 @roles_required(Role.BOARD)
 def assign_one(nomination_id: int) -> Response:
-    nomination = _get(Nomination, nomination_id)
+    nomination = db.get_or_404(Nomination, nomination_id)
     form = AssignOneForm()
     form.reviewer_id.choices = [(0, "")] + [
         (r.id, r.full_name) for r in assignment.active_reviewers()
@@ -172,7 +168,9 @@ def assign_one(nomination_id: int) -> Response:
         flash(_("Hãy chọn người chấm."), "danger")
         return _to_index(nomination.round)
     try:
-        review = assignment.assign(nomination, _get(User, form.reviewer_id.data), current_user)
+        review = assignment.assign(
+            nomination, db.get_or_404(User, form.reviewer_id.data), current_user
+        )
     except AssignmentError as error:
         _refused(error)
         return _to_index(nomination.round)
@@ -194,7 +192,7 @@ def assign_one(nomination_id: int) -> Response:
 @bp.route("/rounds/<int:round_id>/auto", methods=["POST"])
 @roles_required(Role.BOARD)
 def auto(round_id: int) -> Response:
-    round_ = _get(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = AutoAssignForm()
     if not form.validate_on_submit():
         for field in (form.per_nomination, form.cap):
@@ -232,7 +230,7 @@ def auto(round_id: int) -> Response:
 @bp.route("/reviews/<int:review_id>/unassign", methods=["POST"])
 @roles_required(Role.BOARD)
 def unassign(review_id: int) -> Response:
-    review = _get(Review, review_id)
+    review = db.get_or_404(Review, review_id)
     round_ = review.nomination.round
     if not ConfirmForm().validate_on_submit():
         _invalid()
@@ -257,7 +255,7 @@ def _workspace_link() -> str:
 @bp.route("/rounds/<int:round_id>/remind", methods=["POST"])
 @roles_required(Role.BOARD)
 def remind(round_id: int) -> Response:
-    round_ = _get(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     if not ConfirmForm().validate_on_submit():
         _invalid()
         return _to_index(round_)

@@ -26,9 +26,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from awards import ballots, labels
 from awards.ballots import BallotError, BallotNotPermitted
-from awards.dossier_views import choose_round, round_from_args
 from awards.extensions import db
 from awards.permissions import roles_required
+from awards.rounds import choose_round, round_from_args
 from exports import minutes as minutes_pdf
 from forms.auth import ConfirmForm
 from forms.ballots import ATTENDANCE_LABELS, AttendanceForm, BallotForm, vote_form
@@ -49,7 +49,7 @@ def _helpers() -> dict[str, Any]:
 
 
 def _ballot(ballot_id: int) -> Ballot:
-    return db.session.get(Ballot, ballot_id) or abort(404)
+    return db.get_or_404(Ballot, ballot_id)
 
 
 def _to_detail(ballot: Ballot) -> BaseResponse:

@@ -33,6 +33,7 @@ from awards.nomination_import import (
     template_spec,
 )
 from awards.permissions import roles_required
+from awards.rounds import round_or_404
 from exports.nomination_template import build_template
 from forms.bulk import BulkImportForm
 from models import Role, Round, RoundPhase, Unit
@@ -47,10 +48,6 @@ def _own_unit() -> Unit:
     if not can_file_in_bulk(current_user):
         abort(403)
     return current_user.unit
-
-
-def _round(code: str) -> Round:
-    return db.session.scalar(sa.select(Round).where(Round.code == code)) or abort(404)
 
 
 def _list_url(round_: Round) -> str:
@@ -71,7 +68,7 @@ def index() -> BaseResponse | str:
             .order_by(Round.nomination_closes, Round.code)
         ).all()
         return render_template("bulk/rounds.html", rounds=rounds, unit=unit)
-    round_ = _round(code)
+    round_ = round_or_404(code)
     is_open = round_.phase is RoundPhase.NOMINATING
     form = BulkImportForm()
     result = None
@@ -107,7 +104,7 @@ def index() -> BaseResponse | str:
 @roles_required(*FILERS)
 def template() -> BaseResponse:
     unit = _own_unit()
-    round_ = _round(request.args.get("round", ""))
+    round_ = round_or_404(request.args.get("round", ""))
     if round_.phase is not RoundPhase.NOMINATING:
         flash(closed_message(round_), "warning")
         return redirect(url_for("bulk.index", round=round_.code))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -39,11 +39,6 @@ from models import AwardForm, Campaign, Criterion, CriterionGroup, RecipientKind
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 READERS = (Role.BOARD, Role.APPROVER, Role.ADMIN)
-T = TypeVar("T")
-
-
-def _get(model: type[T], object_id: int) -> T:
-    return db.session.get(model, object_id) or abort(404)
 
 
 def _to_detail(campaign_id: int, anchor: str | None = None) -> Response:
@@ -91,7 +86,7 @@ def index() -> str:
 @bp.route("/<int:campaign_id>")
 @roles_required(*READERS)
 def detail(campaign_id: int) -> str:
-    campaign = _get(Campaign, campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     totals = setup.points_by_kind(campaign)
     open_kinds = setup.open_kinds(campaign)
     return render_template(
@@ -127,7 +122,7 @@ def create() -> Response | str:
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def edit(campaign_id: int) -> Response | str:
-    campaign = _get(Campaign, campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = CampaignForm(current=campaign)
     if form.validate_on_submit():
         try:
@@ -149,7 +144,7 @@ def edit(campaign_id: int) -> Response | str:
 @bp.route("/<int:campaign_id>/copy", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def copy(campaign_id: int) -> Response | str:
-    source = _get(Campaign, campaign_id)
+    source = db.get_or_404(Campaign, campaign_id)
     # Suggest the next period of the same length: 2024–2025 → 2026–2027.
     years = source.period_end.year - source.period_start.year + 1
     form = CampaignCopyForm(
@@ -191,7 +186,7 @@ def copy(campaign_id: int) -> Response | str:
 @bp.route("/<int:campaign_id>/rounds/new", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def round_create(campaign_id: int) -> Response | str:
-    campaign = _get(Campaign, campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = RoundForm(campaign=campaign)
     if form.validate_on_submit():
         try:
@@ -213,7 +208,7 @@ def round_create(campaign_id: int) -> Response | str:
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def round_edit(round_id: int) -> Response | str:
-    round_ = _get(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = RoundForm(campaign=round_.campaign, current=round_)
     if form.validate_on_submit():
         try:
@@ -235,7 +230,7 @@ def round_edit(round_id: int) -> Response | str:
 @bp.route("/rounds/<int:round_id>/phase", methods=["POST"])
 @roles_required(Role.BOARD)
 def round_phase(round_id: int) -> Response:
-    round_ = _get(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = PhaseForm()
     if not form.validate_on_submit():
         flash(_("Hãy chọn giai đoạn trong danh sách."), "danger")
@@ -253,7 +248,7 @@ def round_phase(round_id: int) -> Response:
 @bp.route("/rounds/<int:round_id>/copy", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def round_copy(round_id: int) -> Response | str:
-    source = _get(Round, round_id)
+    source = db.get_or_404(Round, round_id)
     form = RoundCopyForm(
         data={
             "campaign_id": source.campaign_id,
@@ -263,7 +258,7 @@ def round_copy(round_id: int) -> Response | str:
     )
     if form.validate_on_submit():
         values = form.payload()
-        target = _get(Campaign, values.pop("campaign_id"))
+        target = db.get_or_404(Campaign, values.pop("campaign_id"))
         try:
             round_ = setup.copy_round(
                 source, campaign=target, shift_years=values.pop("shift_years"), **values
@@ -333,7 +328,7 @@ def _delete(campaign_id: int, delete: Callable[[], None], *, anchor: str, done: 
 @bp.route("/<int:campaign_id>/groups/new", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def group_create(campaign_id: int) -> Response | str:
-    campaign = _get(Campaign, campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     return _save_page(
         CriterionGroupForm(campaign=campaign),
         lambda data: setup.create_criterion_group(campaign, setup.GroupData(**data)),
@@ -347,7 +342,7 @@ def group_create(campaign_id: int) -> Response | str:
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def group_edit(group_id: int) -> Response | str:
-    group = _get(CriterionGroup, group_id)
+    group = db.get_or_404(CriterionGroup, group_id)
     return _save_page(
         CriterionGroupForm(campaign=group.campaign, current=group),
         lambda data: setup.update_criterion_group(group, setup.GroupData(**data)),
@@ -361,7 +356,7 @@ def group_edit(group_id: int) -> Response | str:
 @bp.route("/groups/<int:group_id>/delete", methods=["POST"])
 @roles_required(Role.BOARD)
 def group_delete(group_id: int) -> Response:
-    group = _get(CriterionGroup, group_id)
+    group = db.get_or_404(CriterionGroup, group_id)
     return _delete(
         group.campaign_id,
         lambda: setup.delete_criterion_group(group),
@@ -376,7 +371,7 @@ def group_delete(group_id: int) -> Response:
 @bp.route("/<int:campaign_id>/criteria/new", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def criterion_create(campaign_id: int) -> Response | str:
-    campaign = _get(Campaign, campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     return _save_page(
         CriterionForm(campaign=campaign),
         lambda data: setup.create_criterion(campaign, setup.CriterionData(**data)),
@@ -390,7 +385,7 @@ def criterion_create(campaign_id: int) -> Response | str:
 @bp.route("/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def criterion_edit(criterion_id: int) -> Response | str:
-    criterion = _get(Criterion, criterion_id)
+    criterion = db.get_or_404(Criterion, criterion_id)
     return _save_page(
         CriterionForm(campaign=criterion.campaign, current=criterion),
         lambda data: setup.update_criterion(criterion, setup.CriterionData(**data)),
@@ -404,7 +399,7 @@ def criterion_edit(criterion_id: int) -> Response | str:
 @bp.route("/criteria/<int:criterion_id>/delete", methods=["POST"])
 @roles_required(Role.BOARD)
 def criterion_delete(criterion_id: int) -> Response:
-    criterion = _get(Criterion, criterion_id)
+    criterion = db.get_or_404(Criterion, criterion_id)
     return _delete(
         criterion.campaign_id,
         lambda: setup.delete_criterion(criterion),
@@ -419,7 +414,7 @@ def criterion_delete(criterion_id: int) -> Response:
 @bp.route("/<int:campaign_id>/award-forms/new", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def award_form_create(campaign_id: int) -> Response | str:
-    campaign = _get(Campaign, campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     return _save_page(
         AwardFormForm(campaign=campaign),
         lambda data: setup.create_award_form(campaign, setup.AwardFormData(**data)),
@@ -433,7 +428,7 @@ def award_form_create(campaign_id: int) -> Response | str:
 @bp.route("/award-forms/<int:award_form_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.BOARD)
 def award_form_edit(award_form_id: int) -> Response | str:
-    award_form = _get(AwardForm, award_form_id)
+    award_form = db.get_or_404(AwardForm, award_form_id)
     return _save_page(
         AwardFormForm(campaign=award_form.campaign, current=award_form),
         lambda data: setup.update_award_form(award_form, setup.AwardFormData(**data)),
@@ -447,7 +442,7 @@ def award_form_edit(award_form_id: int) -> Response | str:
 @bp.route("/award-forms/<int:award_form_id>/delete", methods=["POST"])
 @roles_required(Role.BOARD)
 def award_form_delete(award_form_id: int) -> Response:
-    award_form = _get(AwardForm, award_form_id)
+    award_form = db.get_or_404(AwardForm, award_form_id)
     return _delete(
         award_form.campaign_id,
         lambda: setup.delete_award_form(award_form),

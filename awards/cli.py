@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from awards import accounts, audit, ranking
+from awards import accounts, audit, ranking, rounds
 from awards.extensions import db
 from models import Role, Round
 
@@ -162,7 +162,7 @@ EXPORTS: dict[str, Callable[[Round], tuple[bytes, int]]] = {
 @with_appcontext
 def export_command(kind: str, round_code: str, out: Path) -> None:
     """Export a round's list of KIND to an Excel file (the same list the pages export)."""
-    round_ = db.session.scalar(sa.select(Round).where(Round.code == round_code.strip()))
+    round_ = rounds.round_by_code(round_code)
     if round_ is None:
         _fail(f"Không tìm thấy đợt xét có mã “{round_code}”.")
     with audit.acting_as("cli:export"):

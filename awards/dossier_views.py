@@ -29,6 +29,7 @@ from awards import clock, evidence, labels, nomination_lists, nominations, submi
 from awards.evidence import EvidenceError
 from awards.extensions import db
 from awards.permissions import PROVINCE_ROLES, UNIT_ROLES, roles_required
+from awards.rounds import choose_round, round_from_args
 from awards.submissions import SubmissionError
 from exports import documents
 from forms.dossiers import MinutesForm, SubmissionForm
@@ -63,23 +64,6 @@ def own_unit() -> Unit:
     if unit is None:
         abort(403)
     return unit
-
-
-def round_from_args() -> Round | None:
-    """The round named by ``?round=CODE`` (404 when unknown), or None when none is named."""
-    code = request.args.get("round", "").strip()
-    if not code:
-        return None
-    return db.session.scalar(sa.select(Round).where(Round.code == code)) or abort(404)
-
-
-def choose_round(endpoint: str, title: str) -> str:
-    rounds = db.session.scalars(
-        sa.select(Round).order_by(Round.ceremony_date.desc(), Round.code)
-    ).all()
-    return render_template(
-        "dossiers/choose_round.html", rounds=rounds, endpoint=endpoint, title=title
-    )
 
 
 def visible_submission(submission_id: int) -> Submission:

@@ -23,9 +23,9 @@ from awards import (
     unit_tree,
     workflow,
 )
-from awards.dossier_views import choose_round, round_from_args
 from awards.extensions import db
 from awards.permissions import roles_required
+from awards.rounds import choose_round, round_from_args
 from awards.submissions import SubmissionError
 from exports.documents import percent
 from forms.auth import ConfirmForm
@@ -53,10 +53,6 @@ def _helpers() -> dict[str, Any]:
         "kind_labels": labels.RECIPIENT_KIND_LABELS,
         "action_labels": workflow.ACTION_LABELS,
     }
-
-
-def _get(model: type[Any], object_id: int) -> Any:
-    return db.session.get(model, object_id) or abort(404)
 
 
 def _to_dossier(submission_id: int) -> Response:
@@ -96,7 +92,7 @@ def index() -> str:
 @bp.route("/dossiers/<int:submission_id>")
 @roles_required(Role.BOARD)
 def dossier(submission_id: int) -> str:
-    submission = _get(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     problems, reviews = submissions.review_dossier(submission)
     return render_template(
         "intake/dossier.html",
@@ -134,7 +130,7 @@ def _decide(nomination: Nomination, action: str, reason: str = "") -> Response:
 @bp.route("/nominations/<int:nomination_id>/accept", methods=["POST"])
 @roles_required(Role.BOARD)
 def accept(nomination_id: int) -> Response:
-    nomination = _get(Nomination, nomination_id)
+    nomination = db.get_or_404(Nomination, nomination_id)
     if not ConfirmForm().validate_on_submit():
         flash(_("Yêu cầu không hợp lệ. Hãy tải lại trang và thử lại."), "danger")
         return _back(nomination)
@@ -144,7 +140,7 @@ def accept(nomination_id: int) -> Response:
 @bp.route("/nominations/<int:nomination_id>/return", methods=["POST"])
 @roles_required(Role.BOARD)
 def return_nomination(nomination_id: int) -> Response:
-    nomination = _get(Nomination, nomination_id)
+    nomination = db.get_or_404(Nomination, nomination_id)
     form = ReturnForm()
     if not form.validate_on_submit():
         flash(_("Vui lòng nêu lý do trả lại hồ sơ %(ref)s.", ref=nomination.reference), "danger")
@@ -155,7 +151,7 @@ def return_nomination(nomination_id: int) -> Response:
 @bp.route("/dossiers/<int:submission_id>/accept-complete", methods=["POST"])
 @roles_required(Role.BOARD)
 def accept_complete(submission_id: int) -> Response:
-    submission = _get(Submission, submission_id)
+    submission = db.get_or_404(Submission, submission_id)
     if not ConfirmForm().validate_on_submit():
         flash(_("Yêu cầu không hợp lệ. Hãy tải lại trang và thử lại."), "danger")
         return _to_dossier(submission.id)
@@ -195,7 +191,7 @@ def extensions() -> Response | str:
         return choose_round("intake.extensions", _("Gia hạn nộp hồ sơ"))
     form = _extension_form(round_)
     if form.validate_on_submit():
-        unit = _get(Unit, form.unit_id.data)
+        unit = db.get_or_404(Unit, form.unit_id.data)
         try:
             extension = submissions.grant_extension(
                 round_, unit, form.until.data, form.reason.data, current_user
@@ -232,7 +228,7 @@ def extensions() -> Response | str:
 @bp.route("/extensions/<int:extension_id>/revoke", methods=["POST"])
 @roles_required(Role.BOARD)
 def revoke_extension(extension_id: int) -> Response:
-    extension = _get(Extension, extension_id)
+    extension = db.get_or_404(Extension, extension_id)
     code, unit_name = extension.round.code, extension.unit.name
     back = redirect(url_for("intake.extensions", round=code))
     if not ConfirmForm().validate_on_submit():

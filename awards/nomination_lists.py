@@ -196,10 +196,6 @@ def export_records(stmt: sa.Select, *, batch: int = 1000) -> Iterator[dict[str, 
         yield dict(row)
 
 
-def round_by_code(code: str) -> Round | None:
-    return db.session.scalar(sa.select(Round).where(Round.code == code.strip()))
-
-
 class _Counted:
     """Pass rows through, counting them (the export reports how many it wrote)."""
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
-from awards import audit, clock, labels, nomination_lists, nominations, unit_tree, workflow
+from awards import audit, clock, labels, nomination_lists, nominations, rounds, unit_tree, workflow
 from awards.campaigns import format_decimal
 from awards.database import writes_on_get
 from awards.extensions import db
@@ -215,7 +215,7 @@ def create() -> BaseResponse | tuple[str, int] | str:
         return render_template(
             "nominations/choose.html", rounds=_open_rounds(), today=clock.today()
         )
-    round_ = nomination_lists.round_by_code(code) if code else None
+    round_ = rounds.round_by_code(code)
     if round_ is None or kind_value not in {k.value for k in RecipientKind}:
         abort(404)
     kind = RecipientKind(kind_value)

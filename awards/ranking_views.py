@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,9 +17,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from awards import audit, labels, nomination_lists, ranking, workflow
 from awards.database import writes_on_get
-from awards.dossier_views import choose_round, round_from_args
 from awards.extensions import db
 from awards.permissions import roles_required
+from awards.rounds import choose_round, round_from_args, round_or_404
 from forms.auth import ConfirmForm
 from models import AwardForm, Role, Round
 
@@ -78,10 +77,6 @@ def _back(round_: Round, form: AwardForm) -> BaseResponse:
     return redirect(url_for("ranking.index", round=round_.code, award_form=form.id))
 
 
-def _round_by_code(code: str) -> Round:
-    return db.session.scalar(sa.select(Round).where(Round.code == code)) or abort(404)
-
-
 def _form_of(round_: Round, award_form_id: int) -> AwardForm:
     form = db.session.get(AwardForm, award_form_id)
     if form is None or form.campaign_id != round_.campaign_id:
@@ -122,14 +117,14 @@ def _bulk(round_: Round, form: AwardForm, action: str) -> BaseResponse:
 @bp.route("/<round_code>/<int:award_form_id>/complete-scoring", methods=["POST"])
 @roles_required(Role.BOARD)
 def complete_scoring(round_code: str, award_form_id: int) -> BaseResponse:
-    round_ = _round_by_code(round_code)
+    round_ = round_or_404(round_code)
     return _bulk(round_, _form_of(round_, award_form_id), "complete")
 
 
 @bp.route("/<round_code>/<int:award_form_id>/propose", methods=["POST"])
 @roles_required(Role.BOARD)
 def propose(round_code: str, award_form_id: int) -> BaseResponse:
-    round_ = _round_by_code(round_code)
+    round_ = round_or_404(round_code)
     return _bulk(round_, _form_of(round_, award_form_id), "propose")
 
 

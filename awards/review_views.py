@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -33,9 +32,10 @@ from awards import assignment, labels, nomination_lists, nominations, scoring
 from awards.dossier_views import choose_round, round_from_args
 from awards.extensions import db
 from awards.permissions import roles_required
+from awards.rounds import round_or_404
 from awards.scoring import ReviewNotPermitted, ScoringError, StaleReviewError
 from forms.reviews import RecuseForm, ReopenForm, SheetUploadForm, review_form
-from models import Review, ReviewState, Role, Round
+from models import Review, ReviewState, Role
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -177,7 +177,7 @@ def recuse(review_id: int) -> BaseResponse:
 @bp.route("/<int:review_id>/reopen", methods=["POST"])
 @roles_required(Role.BOARD)
 def reopen(review_id: int) -> BaseResponse:
-    review = db.session.get(Review, review_id) or abort(404)
+    review = db.get_or_404(Review, review_id)
     back = redirect(url_for("nominations.detail", nomination_id=review.nomination_id))
     form = ReopenForm()
     if not form.validate_on_submit():
@@ -231,9 +231,7 @@ def upload_sheet() -> BaseResponse | tuple[str, int]:
     if not form.validate_on_submit() or form.file.data is None:
         flash(_("Hãy chọn tệp phiếu chấm Excel để tải lên."), "danger")
         return back
-    round_ = db.session.scalar(sa.select(Round).where(Round.code == (form.round.data or "")))
-    if round_ is None:
-        abort(404)
+    round_ = round_or_404(form.round.data)
     result = scoring.import_score_sheet(
         current_user,
         round_,

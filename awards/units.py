@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -63,7 +63,7 @@ class RowPage:
 
 
 def _get_unit(unit_id: int) -> Unit:
-    return db.session.get(Unit, unit_id) or abort(404)
+    return db.get_or_404(Unit, unit_id)
 
 
 def _can_manage() -> bool:

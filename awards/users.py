@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -25,7 +25,7 @@ def _unit_choices() -> list[SelectChoice]:
 
 
 def _get_user(user_id: int) -> User:
-    return db.session.get(User, user_id) or abort(404)
+    return db.get_or_404(User, user_id)
 
 
 @bp.route("/")
