@@ -87,6 +87,8 @@ def register_blueprints(app: Flask) -> None:
         bulk_views,
         campaigns,
         core,
+        decision_views,
+        disclosure_views,
         dossier_views,
         evidence_views,
         intake_views,
@@ -114,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
         review_views,
         ballot_views,
         ranking_views,
+        decision_views,
+        disclosure_views,
         notification_views,
     ):
         app.register_blueprint(module.bp)

@@ -70,6 +70,19 @@ class Config:
     SUBMISSION_ADDRESSEE = os.environ.get("SUBMISSION_ADDRESSEE", "Sở Nội vụ tỉnh Bắc Ninh")
     COUNCIL_SUPERIOR = os.environ.get("COUNCIL_SUPERIOR", "UBND TỈNH BẮC NINH")  # council minutes
     COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG")
+    # Award decisions: the base salary (mức lương cơ sở, đồng) that cash awards multiply (Decree
+    # 73/2024: 2,340,000 đ from 1/7/2024); a draft copies it, an issued decision keeps what it used.
+    BASE_SALARY_VND = _env_int("BASE_SALARY_VND", 2_340_000)
+    # Approving and issuing need a password typed within this many minutes (a "fresh" login).
+    FRESH_LOGIN_MINUTES = _env_int("FRESH_LOGIN_MINUTES", 15)
+    # E-mail through the outbox (awards/outbox.py, `flask send-mail`); no server = messages stay queued.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Khen Thưởng Số <khenthuong@localhost>")
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 5)
     # Excel imports: the declared uncompressed size above which a workbook is treated as a zip bomb.
     IMPORT_MAX_UNCOMPRESSED_BYTES = _env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)
@@ -93,6 +106,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute;200 per hour")
+    # Public comments during a disclosure window, per client address.
+    DISCLOSURE_COMMENT_RATE_LIMIT = os.environ.get(
+        "DISCLOSURE_COMMENT_RATE_LIMIT", "5 per hour;20 per day"
+    )
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long forms must not expire
     BOOTSTRAP_SERVE_LOCAL = True  # closed government intranets have no CDN

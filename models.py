@@ -311,6 +311,10 @@ class Round(db.Model):
     review_deadline: Mapped[date | None]
     ceremony_date: Mapped[date]
     disclosure_days: Mapped[int | None]  # working days of public comment; None = no disclosure
+    # Set when the proposed list is published (awards/disclosure.py): comments are taken from
+    # ``disclosure_starts`` to the end of ``disclosure_ends`` (working days, Vietnamese holidays excluded).
+    disclosure_starts: Mapped[date | None]
+    disclosure_ends: Mapped[date | None]
     phase: Mapped[RoundPhase] = mapped_column(
         str_enum(RoundPhase, "round_phase"), default=RoundPhase.SETUP
     )
@@ -396,6 +400,10 @@ class Criterion(db.Model):
         return (raw * 2).to_integral_value(rounding="ROUND_FLOOR") / 2
 
 
+# How a signer signs for someone else (Decree 30): ký thay, thay mặt, thừa lệnh, thừa ủy quyền.
+SIGNER_PREFIXES = ("KT.", "TM.", "TL.", "TUQ.")
+
+
 class AwardForm(db.Model):
     """A form of award within a campaign (Bằng khen của Chủ tịch UBND tỉnh, Giấy khen …)."""
 
@@ -439,6 +447,12 @@ class AwardForm(db.Model):
     signer_prefix: Mapped[str] = mapped_column(sa.String(8), default="")  # KT. / TM. / TL. / ""
     signer_title: Mapped[str] = mapped_column(sa.String(255), default="")
     signer_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The award decision's issuing body: its heading in the Decree 30 header (capitals, a line break
+    # allowed) and the number's symbol ("QĐ-UBND"). Numbers are gapless per symbol and year.
+    decision_issuer: Mapped[str] = mapped_column(
+        sa.String(255), default="ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH"
+    )
+    decision_symbol: Mapped[str] = mapped_column(sa.String(32), default="QĐ-UBND")
     position: Mapped[int] = mapped_column(default=0)
 
     campaign: Mapped[Campaign] = relationship(back_populates="award_forms")
@@ -515,6 +529,9 @@ QUOTA_STATES = frozenset(
         NominationState.AWARDED,
     }
 )
+# States in which a nomination counts against its award form's total quota for the round, checked again
+# when the approver approves (awards/quotas.py: take_total).
+APPROVAL_STATES = frozenset({NominationState.APPROVED, NominationState.AWARDED})
 # States in which the unit may still edit its nomination.
 EDITABLE_STATES = frozenset({NominationState.DRAFT, NominationState.RETURNED})
 
@@ -987,3 +1004,219 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+# --------------------------------------------------------------------------- approval and decisions
+
+
+class Counter(db.Model):
+    """A named counter moved only by single atomic UPDATEs (``awards/numbering.py``, ``awards/quotas.py``).
+
+    Keys: ``decision:<symbol>:<year>`` and ``goldenbook:<symbol>:<year>`` (numbers, gapless because they
+    are taken inside the issuing transaction), ``approved:<round id>:<award form id>`` (total quota).
+    """
+
+    __tablename__ = "counters"
+    __table_args__ = (sa.CheckConstraint("value >= 0", name="value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(96), unique=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class DecisionState(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    REVOKED = "revoked"
+
+
+class Decision(db.Model):
+    """An award decision (Quyết định) of one award form in a round (DESIGN.md §2, DOMAIN.md §5).
+
+    A draft is edited by the board and previewed; issuing (the approver) takes the number, freezes the
+    document (``document``: the plain data the PDF was rendered from), stores the PDF and its SHA-256,
+    and makes everything here immutable. Revocation records who, when, why and the revoking act; nothing
+    is deleted.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        sa.UniqueConstraint("symbol", "year", "seq", name="uq_decisions_symbol_year_seq"),
+        sa.CheckConstraint("state = 'draft' OR seq IS NOT NULL", name="issued_has_number"),
+        sa.Index("ix_decisions_round_state", "round_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"))
+    award_form_id: Mapped[int] = mapped_column(sa.ForeignKey("award_forms.id"))
+    state: Mapped[DecisionState] = mapped_column(
+        str_enum(DecisionState, "decision_state"), default=DecisionState.DRAFT
+    )
+    symbol: Mapped[str] = mapped_column(sa.String(32))  # "QĐ-UBND"
+    year: Mapped[int]
+    seq: Mapped[int | None]  # taken at issue
+    number: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # "1234/QĐ-UBND"
+    signed_on: Mapped[date]
+    issuer: Mapped[str] = mapped_column(sa.String(255))  # header heading, capitals, may hold "\n"
+    authority: Mapped[str] = mapped_column(
+        sa.String(255)
+    )  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH BẮC NINH"
+    subject: Mapped[str] = mapped_column(sa.Text)
+    legal_basis: Mapped[str] = mapped_column(sa.Text, default="")  # one "Căn cứ …" per line
+    proposal: Mapped[str] = mapped_column(sa.Text, default="")  # "Theo đề nghị của …"
+    executors: Mapped[str] = mapped_column(sa.Text, default="")  # who executes it (Điều 3)
+    recipients: Mapped[str] = mapped_column(sa.Text, default="")  # "Nơi nhận", one per line
+    signer_prefix: Mapped[str] = mapped_column(
+        sa.String(8), default=""
+    )  # KT. / TM. / TL. / TUQ. / ""
+    signer_head_title: Mapped[str] = mapped_column(
+        sa.String(255), default=""
+    )  # "CHỦ TỊCH" after KT.
+    signer_title: Mapped[str] = mapped_column(sa.String(255), default="")  # "PHÓ CHỦ TỊCH"
+    signer_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    base_salary: Mapped[Decimal] = mapped_column(sa.Numeric(14, 0))
+    document: Mapped[str] = mapped_column(sa.Text, default="")  # frozen JSON at issue
+    pdf_key: Mapped[str | None] = mapped_column(sa.String(128))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    revoke_reference: Mapped[str] = mapped_column(sa.String(255), default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    round: Mapped[Round] = relationship()
+    award_form: Mapped[AwardForm] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+    items: Mapped[list[DecisionItem]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="DecisionItem.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __audited__ = True
+    __audit_exclude__ = frozenset({"document"})
+
+    def __repr__(self) -> str:
+        return f"<Decision {self.number or self.id} {self.state}>"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is DecisionState.DRAFT
+
+
+class DecisionItem(db.Model):
+    """One awarded collective or individual of a decision: a row of its annex.
+
+    ``position`` is the order in the annex (collectives first); ``golden_book`` is taken at issue, in
+    that order, from the issuing body's gapless yearly sequence (the "Số sổ vàng" of the certificate).
+    """
+
+    __tablename__ = "decision_items"
+    __table_args__ = (
+        sa.UniqueConstraint("decision_id", "position", name="uq_decision_items_position"),
+        sa.CheckConstraint("cash >= 0", name="cash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decisions.id", ondelete="CASCADE"))
+    nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("nominations.id"), unique=True)
+    position: Mapped[int]
+    kind: Mapped[RecipientKind] = mapped_column(str_enum(RecipientKind, "item_kind"))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    place: Mapped[str] = mapped_column(
+        sa.String(500), default=""
+    )  # position and unit / parent unit
+    citation: Mapped[str] = mapped_column(sa.Text, default="")
+    cash: Mapped[Decimal] = mapped_column(sa.Numeric(14, 0), default=Decimal(0))
+    golden_book: Mapped[int | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    revoke_reference: Mapped[str] = mapped_column(sa.String(255), default="")
+
+    decision: Mapped[Decision] = relationship(back_populates="items")
+    nomination: Mapped[Nomination] = relationship()
+    certificate: Mapped[Certificate | None] = relationship(back_populates="item", uselist=False)
+
+    __audited__ = True
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+
+
+class Certificate(db.Model):
+    """The certificate of one awarded item: created when the decision is issued, printed later.
+
+    ``code`` is the public verification code (``/verify/<code>``): random, never changed once printed.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_items.id"), unique=True)
+    serial: Mapped[str] = mapped_column(sa.String(48), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(48), unique=True)
+    status: Mapped[CertificateStatus] = mapped_column(
+        str_enum(CertificateStatus, "certificate_status"), default=CertificateStatus.VALID
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    template_version: Mapped[int | None]
+    params: Mapped[str] = mapped_column(sa.Text, default="")  # JSON the print was rendered from
+    printed_count: Mapped[int] = mapped_column(default=0)
+    last_printed_at: Mapped[datetime | None]
+
+    item: Mapped[DecisionItem] = relationship(back_populates="certificate")
+
+    __audited__ = True
+    __audit_exclude__ = frozenset({"params"})
+
+
+class PublicComment(db.Model):
+    """A comment received from the public during a round's disclosure window, and the board's answer."""
+
+    __tablename__ = "public_comments"
+    __table_args__ = (sa.Index("ix_public_comments_round", "round_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"))
+    nomination_id: Mapped[int | None] = mapped_column(sa.ForeignKey("nominations.id"))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    contact: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.Text)
+    client_addr: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+
+    round: Mapped[Round] = relationship()
+    nomination: Mapped[Nomination | None] = relationship()
+    answered_by: Mapped[User | None] = relationship()
+
+    __audited__ = True
+
+
+class OutboxMessage(db.Model):
+    """An e-mail waiting to be sent (``awards/outbox.py``): written in the transaction of the change it
+    reports, so a rolled-back change sends nothing."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,7 +1,17 @@
-"""Login, logout, password change."""
+"""Login, logout, password change, and confirming one's password before signing ("fresh" login).
+
+Approving and issuing a decision are signatures: they need the password typed within the last
+``FRESH_LOGIN_MINUTES`` (``fresh_login_required``). Flask-Login's own notion of freshness only tells a
+password login from a remember-me cookie, so a session left open all day would still count as fresh:
+the time of the last password entry is kept in the session instead (``session["auth_at"]``).
+"""
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,9 +30,11 @@ from werkzeug.wrappers import Response
 
 from awards import accounts, audit
 from awards.extensions import db, limiter, login_manager
-from forms.auth import ChangePasswordForm, LoginForm
+from forms.auth import ChangePasswordForm, ConfirmPasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @login_manager.user_loader
@@ -61,6 +73,7 @@ def login() -> Response | str:
             session.clear()  # no session fixation: nothing from before the login survives
             login_user(result.user, remember=form.remember.data)
             session.permanent = True
+            mark_fresh()
             if result.user.must_change_password:
                 flash(_("Vui lòng đổi mật khẩu ban đầu trước khi làm việc."), "warning")
                 return redirect(url_for("auth.change_password"))
@@ -110,3 +123,53 @@ def change_password() -> Response | str:
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+# --------------------------------------------------------------------------- fresh login
+
+
+def mark_fresh() -> None:
+    session["auth_at"] = int(time.time())
+
+
+def is_fresh() -> bool:
+    """Whether the password was typed in this session within ``FRESH_LOGIN_MINUTES``."""
+    typed = session.get("auth_at")
+    limit = current_app.config["FRESH_LOGIN_MINUTES"] * 60
+    return isinstance(typed, int) and 0 <= time.time() - typed <= limit
+
+
+def fresh_login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Send the user to confirm their password first when it is not fresh. A GET comes back to the same
+    page; a POST comes back to the page it was sent from (its form must be submitted again)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if is_fresh():
+            return view(*args, **kwargs)
+        if request.method == "GET":
+            back = request.full_path.rstrip("?")
+        else:
+            referrer = urlsplit(request.referrer or "")
+            back = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+            back = back or url_for("core.index")
+        flash(_("Vui lòng nhập lại mật khẩu để xác nhận trước khi ký duyệt."), "warning")
+        return redirect(url_for("auth.confirm", next=back))
+
+    return wrapper
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm() -> Response | str:
+    form = ConfirmPasswordForm()
+    next_url = safe_next(request.args.get("next")) or url_for("core.index")
+    if form.validate_on_submit():
+        result = accounts.authenticate(current_user.username, form.password.data)
+        db.session.commit()  # failures count toward the lockout, as at login
+        if result.outcome is accounts.LoginOutcome.OK and result.user.id == current_user.id:
+            mark_fresh()
+            return redirect(next_url)
+        form.password.errors.append(_("Mật khẩu không đúng."))
+    return render_template("auth/confirm.html", form=form, next_url=next_url)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from awards import audit, labels
+from awards import audit, clock, disclosure, labels
 from awards.extensions import db
 from awards.templating import format_points
 from models import (
@@ -121,6 +121,8 @@ class AwardFormData:
     signer_prefix: str = ""
     signer_title: str = ""
     signer_name: str = ""
+    decision_issuer: str = "ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH"
+    decision_symbol: str = "QĐ-UBND"
     position: int = 0
 
 
@@ -388,8 +390,9 @@ def create_round(campaign: Campaign, data: RoundData) -> Round:
     round_ = Round(phase=RoundPhase.SETUP)
     _check_phase(round_, campaign, data.phase, data.disclosure_days)
     db.session.add(round_)
-    _assign(round_, data)
+    _assign(round_, data, skip=frozenset({"phase"}))
     round_.campaign = campaign
+    _enter(round_, data.phase)
     db.session.flush()
     return round_
 
@@ -397,9 +400,12 @@ def create_round(campaign: Campaign, data: RoundData) -> Round:
 def update_round(round_: Round, data: RoundData) -> None:
     """Change a round's code, name, dates and phase (a phase change obeys ``set_round_phase``)."""
     _check_round(data, exclude_id=round_.id)
-    if data.phase is not round_.phase:
-        _check_phase(round_, round_.campaign, data.phase, data.disclosure_days)
-    _assign(round_, data)
+    phase = data.phase
+    if phase is not round_.phase:
+        _check_phase(round_, round_.campaign, phase, data.disclosure_days)
+    _assign(round_, data, skip=frozenset({"phase"}))
+    if phase is not round_.phase:
+        _enter(round_, phase)
     db.session.flush()
 
 
@@ -414,8 +420,42 @@ def set_round_phase(round_: Round, phase: RoundPhase) -> None:
             _l("Đợt xét đã ở giai đoạn “%(phase)s”.", phase=labels.PHASE_LABELS[phase])
         )
     _check_phase(round_, round_.campaign, phase, round_.disclosure_days)
-    round_.phase = phase
+    _enter(round_, phase)
     db.session.flush()
+
+
+def _enter(round_: Round, phase: RoundPhase) -> None:
+    """Move to ``phase`` (already checked by ``_check_phase``): a disclosure window is gone through
+    and opens on entering it."""
+    today = clock.today()
+    _check_disclosure(round_, phase, today)
+    if phase is RoundPhase.DISCLOSURE:
+        disclosure.open_window(round_, today)
+    round_.phase = phase
+
+
+def _check_disclosure(round_: Round, phase: RoundPhase, on: date) -> None:
+    """A round with a disclosure window goes through it, and leaves it only once it has ended."""
+    current = round_.phase or RoundPhase.SETUP
+    if current is RoundPhase.COUNCIL and phase is RoundPhase.APPROVING and round_.disclosure_days:
+        raise SetupError(
+            _l(
+                "Đợt xét có %(n)d ngày làm việc công khai lấy ý kiến: hãy chuyển sang giai đoạn công "
+                "khai trước khi phê duyệt (hoặc bỏ số ngày công khai trong thông tin đợt xét).",
+                n=round_.disclosure_days,
+            )
+        )
+    if (
+        current is RoundPhase.DISCLOSURE
+        and round_.disclosure_ends is not None
+        and on <= round_.disclosure_ends
+    ):
+        raise SetupError(
+            _l(
+                "Đợt xét đang công khai lấy ý kiến đến hết ngày %(d)s: chưa thể chuyển giai đoạn.",
+                d=round_.disclosure_ends.strftime("%d/%m/%Y"),
+            )
+        )
 
 
 # --------------------------------------------------------------------------- criterion groups

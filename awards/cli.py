@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,8 @@ from flask_migrate import upgrade
 
 from awards import accounts, audit, ranking, rounds
 from awards.extensions import db
-from models import Role, Round
+from awards.outbox import send_mail_command
+from models import Decision, Role, Round
 
 
 def _fail(message: str) -> None:
@@ -141,11 +143,22 @@ def _export_nominations(round_: Round) -> tuple[bytes, int]:
     return nomination_lists.export_workbook(filters, sa.true())
 
 
+def _export_annex(round_: Round) -> tuple[bytes, int]:
+    from awards import decisions
+    from exports.decisions import annexes_workbook
+
+    chosen = _decisions_for(None, round_.code)
+    data = [decisions.decision_data(decision) for decision in chosen]
+    rows = sum(len(section["rows"]) for d in data for section in d["annex"]["sections"])
+    return annexes_workbook(data), rows
+
+
 # One line per kind of list: KIND → a function of the round giving the workbook and its row count.
 EXPORTS: dict[str, Callable[[Round], tuple[bytes, int]]] = {
     "nominations": _export_nominations,
     "ranking": ranking.ranking_workbook,
     "scores": ranking.scores_workbook,
+    "annex": _export_annex,
 }
 
 
@@ -177,7 +190,81 @@ def export_command(kind: str, round_code: str, out: Path) -> None:
     click.echo(f"Đã xuất {count} dòng ({kind}) của đợt xét {round_.code} ra tệp {out}.")
 
 
-COMMANDS = [init_db, seed_demo, create_user, audit_verify, import_units_command, export_command]
+def _decisions_for(number: str | None, round_code: str | None) -> list[Decision]:
+    """The decisions a command names: one by its number, or every decision of a round (issued ones when
+    there are any, else the drafts, for a preview)."""
+    from awards import decisions
+
+    if bool(number) == bool(round_code):
+        _fail("Hãy chỉ rõ một trong hai: --decision SỐ hoặc --round MÃ_ĐỢT.")
+    if number:
+        decision = decisions.by_number(number)
+        if decision is None:
+            _fail(f"Không tìm thấy quyết định số “{number}”.")
+        return [decision]
+    round_ = rounds.round_by_code(round_code)
+    if round_ is None:
+        _fail(f"Không tìm thấy đợt xét có mã “{round_code}”.")
+    found = sorted(decisions.decisions_of(round_), key=lambda d: (d.signed_on, d.id))
+    issued = [d for d in found if not d.is_draft]
+    chosen = issued or found
+    if not chosen:
+        _fail(f"Đợt xét {round_code} chưa có quyết định khen thưởng nào.")
+    return chosen
+
+
+def _write(out: Path, data: bytes) -> None:
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        db.session.rollback()
+        _fail(f"Không ghi được tệp {out}: {error.strerror or error}.")
+
+
+@click.command("print-decision")
+@click.option("--decision", "number", default=None, help="Số quyết định, ví dụ 01/QĐ-UBND.")
+@click.option("--round", "round_code", default=None, help="Mã đợt xét: mọi quyết định của đợt.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp PDF."
+)
+@with_appcontext
+def print_decision_command(number: str | None, round_code: str | None, out: Path) -> None:
+    """Write an award decision (the stored, signed PDF once issued) — or every decision of a round,
+    one after the other — to a PDF file."""
+    from awards import decisions
+
+    chosen = _decisions_for(number, round_code)
+    with audit.acting_as("cli:print-decision"):
+        pdfs = [decisions.render(decision) for decision in chosen]
+        _write(out, pdfs[0] if len(pdfs) == 1 else _join_pdfs(pdfs))
+        for decision in chosen:
+            audit.record("export", "decision_pdf", decision.id, after={"number": decision.number})
+        db.session.commit()
+    names = ", ".join(d.number or f"dự thảo {d.id}" for d in chosen)
+    click.echo(f"Đã ghi quyết định {names} ra tệp {out}.")
+
+
+def _join_pdfs(parts: list[bytes]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+COMMANDS = [
+    init_db,
+    seed_demo,
+    create_user,
+    audit_verify,
+    import_units_command,
+    export_command,
+    print_decision_command,
+    send_mail_command,
+]
 
 
 def init_app(app: Flask) -> None:

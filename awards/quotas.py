@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from awards import audit
+from awards import audit, numbering
 from awards.extensions import db
 from models import Nomination, QuotaUsage
 
@@ -72,3 +72,26 @@ def used(round_id: int, award_form_id: int, unit_id: int) -> int:
         )
         or 0
     )
+
+
+# --------------------------------------------------------------------------- total quota at approval
+
+
+def _approved_key(nomination: Nomination) -> str:
+    return f"approved:{nomination.round_id}:{nomination.award_form_id}"
+
+
+def take_total(nomination: Nomination) -> bool:
+    """Count ``nomination`` against its award form's total quota for the round (approving it);
+    ``False`` (nothing changed) when the quota is full. One atomic UPDATE, as ``take``."""
+    return numbering.take_below(_approved_key(nomination), nomination.award_form.quota_total)
+
+
+def give_back_total(nomination: Nomination) -> None:
+    """Release the place an approved nomination held (rejected after approval, or revoked)."""
+    numbering.give_back(_approved_key(nomination))
+
+
+def approved(round_id: int, award_form_id: int) -> int:
+    """How many nominations of the award form are approved or awarded in the round."""
+    return numbering.current(f"approved:{round_id}:{award_form_id}")

@@ -75,6 +75,13 @@ NAV = [
     NavItem(_l("Chấm điểm"), "reviews.index", frozenset({Role.REVIEWER})),
     NavItem(_l("Họp Hội đồng"), "ballots.index", frozenset({Role.BOARD, Role.REVIEWER})),
     NavItem(
+        _l("Công khai, lấy ý kiến"), "disclosure.comments", frozenset({Role.BOARD, Role.APPROVER})
+    ),
+    NavItem(_l("Phê duyệt"), "decisions.approval", frozenset({Role.BOARD, Role.APPROVER})),
+    NavItem(
+        _l("Quyết định khen thưởng"), "decisions.index", frozenset({Role.BOARD, Role.APPROVER})
+    ),
+    NavItem(
         _l("Phong trào thi đua"),
         "campaigns.index",
         frozenset({Role.BOARD, Role.ADMIN, Role.APPROVER}),
@@ -91,6 +98,22 @@ def nav_items() -> list[NavItem]:
     return [item for item in NAV if current_user.has_role(*item.roles)]
 
 
+def active_nav(items: list[NavItem]) -> str | None:
+    """The endpoint of the menu item the current page belongs to: the one whose address is the longest
+    prefix of the page's path ("/decisions/7" → "Quyết định", "/nominations/bulk/" → "Nhập từ Excel");
+    else the first item of the page's blueprint."""
+    path = request.path
+    best: tuple[int, str] | None = None
+    for item in items:
+        url = url_for(item.endpoint)
+        if path.startswith(url) and (best is None or len(url) > best[0]):
+            best = (len(url), item.endpoint)
+    if best is not None:
+        return best[1]
+    blueprint = (request.endpoint or "").split(".")[0]
+    return next((i.endpoint for i in items if i.endpoint.split(".")[0] == blueprint), None)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_timestamp, "timestamp")
@@ -102,6 +125,7 @@ def init_app(app: Flask) -> None:
     def inject() -> dict[str, object]:
         return {
             "nav_items": nav_items,
+            "active_nav": active_nav,
             "role_labels": labels.ROLE_LABELS,
             "phase_labels": labels.PHASE_LABELS,
             "unit_kind_labels": labels.UNIT_KIND_LABELS,

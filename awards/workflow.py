@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from awards import audit, clock, nominations, quotas
 from awards.extensions import db
 from models import (
+    APPROVAL_STATES,
     QUOTA_STATES,
     Extension,
     Nomination,
@@ -65,6 +66,9 @@ _FILING = frozenset({RoundPhase.NOMINATING})
 _INTAKE = frozenset({RoundPhase.NOMINATING, RoundPhase.REVIEWING})
 _UNIT = frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD})
 _JUDGING = frozenset({RoundPhase.REVIEWING, RoundPhase.COUNCIL})
+_APPROVING = frozenset({RoundPhase.APPROVING})
+_DECIDED = frozenset({RoundPhase.APPROVING, RoundPhase.DECIDED, RoundPhase.CLOSED})
+_APPROVER = frozenset({Role.APPROVER})
 
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(
@@ -96,6 +100,26 @@ TRANSITIONS: dict[str, Transition] = {
     "propose": Transition(
         frozenset({S.SCORED}), S.PROPOSED, frozenset({Role.BOARD}), _JUDGING, decision=True
     ),
+    # The approver (leader of Sở Nội vụ, signing for the chairman) decides each proposed item; the
+    # total quota of the award form is taken again here (``quotas.take_total``). Not while a public
+    # disclosure window is still open (checked in ``_check``). An approved item may still be rejected
+    # until the decision is issued.
+    "approve": Transition(
+        frozenset({S.PROPOSED}), S.APPROVED, _APPROVER, _APPROVING, decision=True
+    ),
+    "reject": Transition(
+        frozenset({S.PROPOSED, S.APPROVED}),
+        S.REJECTED,
+        _APPROVER,
+        _APPROVING,
+        needs_reason=True,
+        decision=True,
+    ),
+    # Issuing the decision (``awards/decisions.py``) awards its items; revoking it (Law 06/2022 ch. VII)
+    # revokes them. The items were decided one by one at approval: issuing and revoking act on the
+    # signed document as a whole, so they are not refused for the signer's own unit.
+    "award": Transition(frozenset({S.APPROVED}), S.AWARDED, _APPROVER, _DECIDED),
+    "revoke": Transition(frozenset({S.AWARDED}), S.REVOKED, _APPROVER, _DECIDED, needs_reason=True),
 }
 
 ACTION_LABELS = {
@@ -107,6 +131,10 @@ ACTION_LABELS = {
     "return": _l("Trả lại"),
     "complete_scoring": _l("Chốt điểm"),
     "propose": _l("Đề xuất khen thưởng"),
+    "approve": _l("Phê duyệt"),
+    "reject": _l("Không phê duyệt"),
+    "award": _l("Ban hành quyết định khen thưởng"),
+    "revoke": _l("Hủy bỏ khen thưởng"),
 }
 
 
@@ -134,6 +162,11 @@ def can_file(round_: Round, unit_id: int, on: date) -> bool:
         )
     )
     return until is not None and on <= until
+
+
+def disclosure_open(round_: Round, on: date) -> bool:
+    """Whether ``round_``'s public comment window has opened and not yet ended on ``on``."""
+    return round_.disclosure_ends is not None and on <= round_.disclosure_ends
 
 
 def _check(nomination: Nomination, action: str, actor: User, reason: str, on: date) -> Transition:
@@ -192,6 +225,15 @@ def _check(nomination: Nomination, action: str, actor: User, reason: str, on: da
                 )
             )
         )
+    if action == "approve" and disclosure_open(nomination.round, on):
+        raise WorkflowError(
+            str(
+                _l(
+                    "Đợt xét đang công khai lấy ý kiến đến hết ngày %(d)s: chưa thể phê duyệt.",
+                    d=nomination.round.disclosure_ends.strftime("%d/%m/%Y"),
+                )
+            )
+        )
     if rule.needs_reason and not reason.strip():
         raise WorkflowError(str(_l("Vui lòng nêu lý do.")))
     return rule
@@ -218,6 +260,20 @@ def transition(
             )
     elif source in QUOTA_STATES and target not in QUOTA_STATES:
         quotas.give_back(nomination)
+    if target in APPROVAL_STATES and source not in APPROVAL_STATES:
+        if not quotas.take_total(nomination):
+            raise WorkflowError(
+                str(
+                    _l(
+                        "Đã phê duyệt đủ chỉ tiêu “%(form)s” của đợt xét (%(n)d): không thể phê duyệt thêm hồ sơ %(ref)s.",
+                        form=nomination.award_form.name,
+                        n=nomination.award_form.quota_total,
+                        ref=nomination.reference,
+                    )
+                )
+            )
+    elif source in APPROVAL_STATES and target not in APPROVAL_STATES:
+        quotas.give_back_total(nomination)
     if action == "submit":
         nomination.submitted_at = utcnow()
     nomination.state = target

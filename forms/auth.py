@@ -51,3 +51,11 @@ class ConfirmForm(FlaskForm):
     """An empty form: a POST button that carries only the CSRF token."""
 
     submit = SubmitField(_l("Xác nhận"))
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Mật khẩu"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )

@@ -41,6 +41,7 @@ from awards.campaign_setup import code_taken, is_compatible
 from awards.extensions import db
 from forms.fields import TEXT_FILTERS, options
 from models import (
+    SIGNER_PREFIXES,
     Aggregation,
     AppliesTo,
     AwardForm,
@@ -54,7 +55,6 @@ from models import (
     RoundPhase,
 )
 
-SIGNER_PREFIXES = ("KT.", "TM.", "TL.", "TUQ.")
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 
 # --------------------------------------------------------------------------- fields and validators
@@ -699,6 +699,25 @@ class AwardFormForm(SetupForm):
     )
     signer_name = StringField(
         _l("Họ tên người ký"), validators=[max_length(255)], filters=TEXT_FILTERS
+    )
+    decision_issuer = TextAreaField(
+        _l("Cơ quan ban hành quyết định (tiêu đề)"),
+        default="ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH",
+        validators=[required(), max_length(255)],
+        filters=TEXT_FILTERS,
+        render_kw={"rows": 2},
+        description=_l(
+            "Chữ in hoa, mỗi dòng một dòng của tiêu đề; cơ quan cấp trên (UBND TỈNH …) ở dòng đầu nếu có."
+        ),
+    )
+    decision_symbol = StringField(
+        _l("Ký hiệu số quyết định"),
+        default="QĐ-UBND",
+        validators=[required(), max_length(32)],
+        filters=TEXT_FILTERS,
+        description=_l(
+            "Số quyết định được cấp liên tục theo ký hiệu này và theo năm, ví dụ QĐ-UBND."
+        ),
     )
     position = WholeNumberField(
         _l("Thứ tự hiển thị"),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure the system libraries and fonts WeasyPrint needs are present (Debian/Ubuntu).
+# Makes sure the system libraries and fonts WeasyPrint needs (and poppler, for the tests) are present (Debian/Ubuntu).
 # As root it installs what is missing with apt; otherwise it stops and prints the exact command to run.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core)
+# poppler-utils: pdftotext and pdftoppm, which the tests use to read PDFs back.
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

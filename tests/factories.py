@@ -29,6 +29,7 @@ from awards import nominations, quotas, workflow
 from awards.extensions import db
 from awards.passwords import hash_password
 from models import (
+    APPROVAL_STATES,
     QUOTA_STATES,
     AppliesTo,
     AwardForm,
@@ -354,6 +355,11 @@ def force_state(nomination: Nomination, state: NominationState) -> None:
             raise AssertionError(f"the quota of {nomination!r} is full")
     elif nomination.state in QUOTA_STATES and state not in QUOTA_STATES:
         quotas.give_back(nomination)
+    if state in APPROVAL_STATES and nomination.state not in APPROVAL_STATES:
+        if not quotas.take_total(nomination):
+            raise AssertionError(f"the total quota of {nomination!r} is full")
+    elif nomination.state in APPROVAL_STATES and state not in APPROVAL_STATES:
+        quotas.give_back_total(nomination)
     nomination.state = state
     db.session.flush()
 

@@ -67,6 +67,10 @@ EDGES: dict[str, dict[NominationState, tuple[NominationState, int]]] = {
     "return": {S.SUBMITTED: (S.RETURNED, -1)},
     "complete_scoring": {S.IN_REVIEW: (S.SCORED, 0)},
     "propose": {S.SCORED: (S.PROPOSED, 0)},
+    "approve": {S.PROPOSED: (S.APPROVED, 0)},
+    "reject": {S.PROPOSED: (S.REJECTED, -1), S.APPROVED: (S.REJECTED, -1)},
+    "award": {S.APPROVED: (S.AWARDED, 0)},
+    "revoke": {S.AWARDED: (S.REVOKED, -1)},
 }
 # action: the (role, where the actor belongs) pairs that may act. Unit roles act on their own unit's
 # nominations only; the board decides, never on its own unit's nominations (conflict of interest).
@@ -78,6 +82,12 @@ WHO: dict[str, set[tuple[Role, str]]] = {
     "return": {(R.BOARD, OTHER), (R.BOARD, NONE)},
     "complete_scoring": {(R.BOARD, OTHER), (R.BOARD, NONE)},
     "propose": {(R.BOARD, OTHER), (R.BOARD, NONE)},
+    # The approver decides items, never of their own unit; issuing and revoking act on the signed
+    # decision as a whole (its items were decided one by one).
+    "approve": {(R.APPROVER, OTHER), (R.APPROVER, NONE)},
+    "reject": {(R.APPROVER, OTHER), (R.APPROVER, NONE)},
+    "award": {(R.APPROVER, OWN), (R.APPROVER, OTHER), (R.APPROVER, NONE)},
+    "revoke": {(R.APPROVER, OWN), (R.APPROVER, OTHER), (R.APPROVER, NONE)},
 }
 # action: the round phases in which it may happen.
 PHASES: dict[str, set[RoundPhase]] = {
@@ -88,6 +98,10 @@ PHASES: dict[str, set[RoundPhase]] = {
     "return": {RoundPhase.NOMINATING, RoundPhase.REVIEWING},
     "complete_scoring": {RoundPhase.REVIEWING, RoundPhase.COUNCIL},
     "propose": {RoundPhase.REVIEWING, RoundPhase.COUNCIL},
+    "approve": {RoundPhase.APPROVING},
+    "reject": {RoundPhase.APPROVING},
+    "award": {RoundPhase.APPROVING, RoundPhase.DECIDED, RoundPhase.CLOSED},
+    "revoke": {RoundPhase.APPROVING, RoundPhase.DECIDED, RoundPhase.CLOSED},
 }
 ACTIONS = list(EDGES)
 WHERE = (OWN, OTHER, NONE)
@@ -95,10 +109,9 @@ REASON = "Thiếu biên bản họp Hội đồng Thi đua – Khen thưởng c�
 
 
 def open_phase(action: str) -> RoundPhase:
-    """A phase in which ``action`` may happen: filing while it is allowed, else reviewing."""
-    return (
-        RoundPhase.NOMINATING if RoundPhase.NOMINATING in PHASES[action] else RoundPhase.REVIEWING
-    )
+    """The earliest phase in which ``action`` may happen."""
+    order = list(RoundPhase)
+    return min(PHASES[action], key=order.index)
 
 
 def expected(action: str, state: NominationState, role: Role, where: str) -> str:
@@ -160,6 +173,7 @@ class Scene:
         self.head = make_user(R.UNIT_HEAD, unit=self.unit)
         self.other_head = make_user(R.UNIT_HEAD, unit=self.other)
         self.board = self.filing.board
+        self.approver = make_user(R.APPROVER)
         self.submission = make_submission(self.filing, self.unit, self.head)
         self.nomination = self.new()
 
@@ -242,7 +256,7 @@ def test_refusals_say_why(scene):
     with pytest.raises(WorkflowError, match="trạng thái hiện tại"):
         workflow.transition(scene.nomination, "reopen", scene.head, on=IN_WINDOW)
     with pytest.raises(WorkflowError, match="không hợp lệ"):
-        workflow.transition(scene.nomination, "approve", scene.board, on=IN_WINDOW)
+        workflow.transition(scene.nomination, "dance", scene.board, on=IN_WINDOW)
     assert scene.nomination.state is S.DRAFT
 
 
@@ -279,8 +293,15 @@ def test_a_user_with_a_board_and_a_unit_role_decides_only_for_other_units(db):
 @pytest.mark.parametrize("action", ACTIONS)
 def test_a_successful_transition_records_one_event_and_one_audit_entry(db, action):
     scene = Scene()
-    actor = scene.head if action in ("submit", "reopen", "withdraw") else scene.board
+    actor = (
+        scene.head
+        if action in ("submit", "reopen", "withdraw")
+        else scene.approver
+        if action in ("approve", "reject", "award", "revoke")
+        else scene.board
+    )
     for source, (target, delta) in EDGES[action].items():
+        scene.filing.round.phase = RoundPhase.NOMINATING  # to file the next one
         nomination = bring_to(scene.new(), source, head=scene.head, board=scene.board)
         scene.filing.round.phase = open_phase(action)
         db.session.commit()
@@ -486,6 +507,8 @@ def test_every_action_is_refused_outside_its_phases(db, action):
         (R.UNIT_HEAD, OWN): scene.head,
         (R.BOARD, OTHER): make_user(R.BOARD, unit=scene.other),
         (R.BOARD, NONE): scene.board,
+        (R.APPROVER, NONE): scene.approver,
+        (R.APPROVER, OTHER): make_user(R.APPROVER, unit=scene.other),
     }[role, where]
     nomination = bring_to(scene.nomination, source, head=scene.head, board=scene.board)
     used = scene.used()

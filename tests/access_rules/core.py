@@ -19,6 +19,8 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "auth.logout": public("POST", 302),
     "auth.change_password": (expect(default=200), expect("POST", default=200)),
+    # Confirming one's password before signing: any logged-in user; an empty POST gets the form back.
+    "auth.confirm": (expect(default=200), expect("POST", default=200)),
     # Accounts: administrators only; an empty POST gets the form back with its errors.
     "users.index": expect(**ADMIN_ONLY),
     "users.create": (expect(**ADMIN_ONLY), expect("POST", **ADMIN_ONLY)),

@@ -17,6 +17,10 @@ the URL, or one of its attributes with a dotted name (``{"code": "round.code"}``
 | ``extension`` | the board's extension of ``round``'s filing window for ``unit`` (already over) |
 | ``review`` | ``reviewer``'s review of ``nomination`` (assigned, nothing scored) |
 | ``ballot`` | an open council session of ``round``; ``reviewer`` its only member (present) |
+| ``public_comment`` | a comment from the public on ``round`` (not answered; ``round`` is not published) |
+| ``decision`` | an issued decision of ``award_form`` in ``round`` (01/QĐ-UBND), its PDF really in storage |
+| ``decision_item`` | ``decision``'s one item: ``awarded_nomination`` (a collective of ``unit``), with a certificate |
+| ``draft_decision`` | a draft decision of ``award_form`` in ``round``, without items |
 
 A reference starting with ``=`` is a literal value: ``{"action": "=withdraw"}`` puts ``withdraw`` in the URL.
 
@@ -42,12 +46,18 @@ from models import (
     Ballot,
     BallotMember,
     Campaign,
+    Certificate,
     Criterion,
     CriterionGroup,
+    Decision,
+    DecisionItem,
+    DecisionState,
     EvidenceFile,
     Extension,
     Nomination,
+    NominationState,
     Notification,
+    PublicComment,
     RecipientKind,
     Review,
     Role,
@@ -190,10 +200,92 @@ def build_world() -> World:
     )
     db.session.add(world["ballot"])
     db.session.commit()
+    # --- disclosure (tests/access_rules/disclosure.py): a public comment on ``round``. The round is
+    # not published, so the public page of its list is 404 for everyone; the board's inbox still
+    # lists the comment and answers it.
+    world["public_comment"] = PublicComment(
+        round=round_,
+        name="Nguyễn Văn Dân",
+        contact="0912 345 678",
+        body="Ý kiến thử nghiệm về danh sách",
+    )
+    db.session.add(world["public_comment"])
+    db.session.commit()
+    # --- end disclosure
+    # --- decisions (tests/access_rules/decisions.py): an issued decision with one awarded item and
+    # a draft, both of ``award_form`` in ``round``.
+    _add_decisions(world)
+    # --- end decisions
     return world
 
 
 WORLD_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+# --- decisions: the objects of tests/access_rules/decisions.py
+def _add_decisions(world: World) -> None:
+    round_, award_form = world["round"], world["award_form"]
+    world["awarded_nomination"] = Nomination(
+        round=round_,
+        unit=world["unit"],
+        award_form=award_form,
+        kind=RecipientKind.COLLECTIVE,
+        nominee_name="Phòng Nội vụ huyện Yên Phong",
+        headcount=8,
+        created_by=world["unit_clerk"],
+        reference="CDS2025-000002",
+        state=NominationState.AWARDED,
+    )
+    key = "world/decision-pdf"
+    get_storage().put(key, BytesIO(WORLD_PDF))
+    texts = {
+        "round": round_,
+        "award_form": award_form,
+        "symbol": "QĐ-UBND",
+        "year": 2025,
+        "signed_on": date(2025, 10, 10),
+        "issuer": "ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH",
+        "authority": "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH BẮC NINH",
+        "subject": "Về việc tặng Bằng khen của Chủ tịch UBND tỉnh",
+        "legal_basis": "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022",
+        "signer_title": "CHỦ TỊCH",
+        "signer_name": "Nguyễn Văn Ký",
+        "base_salary": Decimal(2340000),
+        "created_by_id": world["board"].id,
+    }
+    world["decision"] = Decision(
+        **texts,
+        state=DecisionState.ISSUED,
+        seq=1,
+        number="01/QĐ-UBND",
+        pdf_key=key,
+        pdf_sha256=hashlib.sha256(WORLD_PDF).hexdigest(),
+        issued_by_id=world["approver"].id,
+    )
+    world["decision_item"] = DecisionItem(
+        decision=world["decision"],
+        nomination=world["awarded_nomination"],
+        position=1,
+        kind=RecipientKind.COLLECTIVE,
+        name="Phòng Nội vụ huyện Yên Phong",
+        place="Ủy ban nhân dân huyện Yên Phong",
+        citation="Đã có thành tích xuất sắc",
+        golden_book=1,
+    )
+    world["certificate"] = Certificate(
+        item=world["decision_item"], serial="2025-QD-UBND-00001", code="WORLD-CODE1-00000-00001"
+    )
+    world["draft_decision"] = Decision(**texts, state=DecisionState.DRAFT)
+    db.session.add_all(
+        [
+            world[name]
+            for name in ("awarded_nomination", "decision", "certificate", "draft_decision")
+        ]
+    )
+    db.session.commit()
+
+
+# --- end decisions
 
 
 def _evidence_file(nomination: Nomination, uploader: User) -> EvidenceFile:
