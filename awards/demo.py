@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from awards import accounts, demo_nominations, demo_reviews
+from awards import accounts, demo_decisions, demo_nominations, demo_reviews
 from awards.extensions import db
 from models import (
     Aggregation,
@@ -302,6 +302,8 @@ def seed_campaign() -> Campaign:
             signer_prefix="KT.",
             signer_title="PHÓ CHỦ TỊCH",
             signer_name="Nguyễn Hữu Thành",
+            decision_symbol="QĐ-UBND",
+            decision_issuer="ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH",
             position=1,
         ),
         AwardForm(
@@ -320,6 +322,8 @@ def seed_campaign() -> Campaign:
             signer_prefix="",
             signer_title="GIÁM ĐỐC",
             signer_name="Lê Thị Hồng Nhung",
+            decision_symbol="QĐ-SNV",
+            decision_issuer="UBND TỈNH BẮC NINH\nSỞ NỘI VỤ",
             position=2,
         ),
     ]
@@ -371,9 +375,49 @@ def seed() -> str:
     campaign = seed_campaign()
     users = seed_accounts(units)
     board = next(u for u in users if u.username == "bantdkt")
+    approver = next(u for u in users if u.username == "lanhdao")
     filed = demo_nominations.seed(board)
     reviewed = demo_reviews.seed(board)
+    decided = demo_decisions.seed(board, approver)
     return (
         f"{len(units)} đơn vị, phong trào “{campaign.name}” với các đợt "
-        f"{', '.join(r.code for r in campaign.rounds)}, {len(users)} tài khoản; {filed}; {reviewed}"
+        f"{', '.join(r.code for r in campaign.rounds)}, {len(users)} tài khoản; {filed}; "
+        f"{reviewed}; {decided}"
+    )
+
+
+def seed_filing_round(code: str, name: str) -> str:
+    """Add a round ``code`` to the demo campaign caught mid-filing, as ``CDS2025`` was before its
+    filing closed: its dates, dossiers of the 17 units in every filing state (``FILING_PLAN``),
+    extensions for the README's units, and the dossiers in review half-scored. The browser tests
+    work in such a round of their own, whatever stage the demo's rounds have reached (flushes; the
+    caller commits)."""
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == CAMPAIGN_CODE))
+    model = next(r for r in campaign.rounds if r.code == "CDS2025")
+    round_ = Round(
+        campaign=campaign,
+        code=code,
+        name=name,
+        nomination_opens=model.nomination_opens,
+        nomination_closes=model.nomination_closes,
+        review_deadline=model.review_deadline,
+        ceremony_date=model.ceremony_date,
+        disclosure_days=model.disclosure_days,
+        phase=RoundPhase.NOMINATING,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    board = db.session.scalar(sa.select(User).where(User.username == "bantdkt"))
+    filed = demo_nominations.file_round(
+        round_,
+        demo_nominations.FILING_PLAN,
+        board,
+        demo_nominations.evidence_pdf(),
+        date(2025, 9, 22),
+    )
+    demo_nominations.grant_extensions(round_, board)
+    submitted, drafts = demo_reviews.score_halfway(round_, board, date(2025, 9, 25))
+    return (
+        f"{filed} hồ sơ {code} ({demo_nominations.state_summary(round_)}); "
+        f"{submitted} phiếu đã nộp, {drafts} phiếu nháp"
     )

@@ -1,10 +1,13 @@
 """Demo nominations for the rounds CDS2024 and CDS2025 (fictional people, realistic content).
 
-``CDS2025`` holds nominations of at least 15 units in every state reachable so far (draft, submitted,
-returned, withdrawn, in review); ``CDS2024`` holds dossiers accepted into review, which the later stages
-(scoring, council, decision, certificates) carry to completion. Everything goes through the same services
-as the interface — nominations, evidence, submissions, the transition function — with dates inside each
-round's filing window.
+``CDS2024`` holds dossiers accepted into review, which the later stages (``demo_reviews``,
+``demo_decisions``) carry to an issued decision. ``CDS2025`` is past its filing: most dossiers
+accepted into review (carried on to the approval), and the rest as a closed filing leaves them —
+drafts never submitted, dossiers returned and not filed again, one withdrawn. ``file_round`` with
+``FILING_PLAN`` files a round caught mid-filing (every state of the filing stage, extensions for the
+README's units): the browser tests build their own round that way (``demo.seed_filing_round``).
+Everything goes through the same services as the interface — nominations, evidence, submissions,
+the transition function — with dates inside each round's filing window.
 """
 
 from __future__ import annotations
@@ -134,8 +137,9 @@ FILERS = [
     ),
 ]
 
-# The state each unit's dossier reaches in CDS2025 (cycled over FILERS).
-CDS2025_PLAN = [
+# The state each unit's dossier reaches in a round caught mid-filing (cycled over FILERS): every
+# state of the filing stage. CAT (index 9) submits 19/TTr-CAT, which the browser test returns.
+FILING_PLAN = [
     "draft",
     "in_review",
     "submitted",
@@ -155,6 +159,32 @@ CDS2025_PLAN = [
     "draft",
 ]
 
+# CDS2025 after its filing closed: what was submitted has been accepted into review; drafts never
+# submitted, returned dossiers not filed again and the withdrawn one stay as they were.
+CDS2025_PLAN = [
+    "in_review",
+    "in_review",
+    "in_review",
+    "returned",
+    "in_review",
+    "in_review",
+    "withdrawn",
+    "in_review",
+    "draft",
+    "in_review",
+    "returned",
+    "in_review",
+    "in_review",
+    "draft",
+    "in_review",
+    "in_review",
+    "draft",
+]
+
+# The units whose accounts the README lists: the board extends their filing in a round caught
+# mid-filing, so their clerks and heads can still draft and submit whenever the demo is explored.
+EXTENDED_UNITS = ("STTTT", "TP-TS")
+
 ACHIEVEMENTS = [
     "Tham mưu ban hành kế hoạch chuyển đổi số năm đúng hạn; 100% văn bản đi được ký số, gửi nhận trên môi trường điện tử.",
     "Triển khai dịch vụ công trực tuyến toàn trình, tỷ lệ hồ sơ nộp trực tuyến đạt trên 90%; số hóa kết quả giải quyết thủ tục hành chính.",
@@ -172,7 +202,7 @@ class Person:
     leader: bool
 
 
-def _evidence_pdf() -> bytes:
+def evidence_pdf() -> bytes:
     """One small real PDF used as the evidence file of every demo nomination."""
     from exports.pdf import render_html
 
@@ -265,8 +295,9 @@ def _file(nomination_id: int, pdf: bytes) -> FileStorage:
     )
 
 
-def _file_round(round_: Round, plan: list[str], board: User, pdf: bytes, filed_on: date) -> int:
-    """File one dossier per unit of FILERS in ``round_`` and move it to the planned state."""
+def file_round(round_: Round, plan: list[str], board: User, pdf: bytes, filed_on: date) -> int:
+    """File one dossier per unit of FILERS in ``round_`` (in ``nominating``) and move it to the
+    planned state; returns the number of nominations created."""
     created = 0
     filed: list[Nomination] = []
     for index, (unit_code, collective, people) in enumerate(FILERS):
@@ -356,31 +387,43 @@ def _backdate(nomination: Nomination, filed_on: date) -> None:
         file.uploaded_at = _at(filed_on - timedelta(days=6), 3)
 
 
+def grant_extensions(round_: Round, board: User) -> None:
+    """Extend the filing of ``EXTENDED_UNITS`` in ``round_`` to 90 days past today (or past the
+    round's deadline if that is later)."""
+    until = max(clock.today(), round_.nomination_closes) + timedelta(days=90)
+    for code in EXTENDED_UNITS:
+        unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+        submissions.grant_extension(
+            round_,
+            unit,
+            until=until,
+            reason="Gia hạn để đơn vị hoàn thiện hồ sơ (dữ liệu trình diễn).",
+            actor=board,
+        )
+
+
+def state_summary(round_: Round) -> str:
+    """How many nominations of ``round_`` are in each state ("Đang soạn 3, Đề nghị khen thưởng 20, …")."""
+    states = db.session.execute(
+        sa.select(Nomination.state, sa.func.count())
+        .where(Nomination.round_id == round_.id)
+        .group_by(Nomination.state)
+    ).all()
+    return ", ".join(f"{NOMINATION_STATE_LABELS[state]} {n}" for state, n in sorted(states))
+
+
 def seed(board: User) -> str:
     """Load the demo nominations (flushes; the caller commits)."""
-    pdf = _evidence_pdf()
+    pdf = evidence_pdf()
     rounds = {r.code: r for r in db.session.scalars(sa.select(Round))}
     cds2024, cds2025 = rounds["CDS2024"], rounds["CDS2025"]
     for round_ in (cds2024, cds2025):
         round_.phase = RoundPhase.NOMINATING
-    count_2024 = _file_round(cds2024, ["in_review"], board, pdf, date(2024, 9, 20))
-    count_2025 = _file_round(cds2025, CDS2025_PLAN, board, pdf, date(2025, 9, 22))
-    cds2024.phase = RoundPhase.REVIEWING
-    # The demo is explored after the 2025 deadline: the board extended it for the two units whose
-    # accounts the README lists, so their clerks and heads can still draft and submit.
-    for code in ("STTTT", "TP-TS"):
-        unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
-        submissions.grant_extension(
-            cds2025,
-            unit,
-            until=max(clock.today(), cds2025.nomination_closes) + timedelta(days=90),
-            reason="Gia hạn để đơn vị hoàn thiện hồ sơ (dữ liệu trình diễn).",
-            actor=board,
-        )
-    states = db.session.execute(
-        sa.select(Nomination.state, sa.func.count())
-        .where(Nomination.round_id == cds2025.id)
-        .group_by(Nomination.state)
-    ).all()
-    summary = ", ".join(f"{NOMINATION_STATE_LABELS[state]} {n}" for state, n in sorted(states))
-    return f"{count_2024} hồ sơ CDS2024 (đã tiếp nhận), {count_2025} hồ sơ CDS2025 ({summary})"
+    count_2024 = file_round(cds2024, ["in_review"], board, pdf, date(2024, 9, 20))
+    count_2025 = file_round(cds2025, CDS2025_PLAN, board, pdf, date(2025, 9, 22))
+    for round_ in (cds2024, cds2025):
+        round_.phase = RoundPhase.REVIEWING
+    return (
+        f"{count_2024} hồ sơ CDS2024 (đã tiếp nhận), "
+        f"{count_2025} hồ sơ CDS2025 khi hết hạn nộp ({state_summary(cds2025)})"
+    )

@@ -1,14 +1,14 @@
-"""Demo reviews, council ballot and proposals for the rounds CDS2024 and CDS2025.
+"""Demo reviews, council ballots and proposals for the rounds CDS2024 and CDS2025.
 
-``CDS2024`` is carried through scoring and the council: every nomination gets three reviewers by the
-automatic assignment, every review is submitted with points near the unit's self-assessment, scoring is
-completed, the council votes in a session on 3 October 2024 (four members present, one written
-opinion), and the nominations that passed the vote and lie within the award form's quotas are proposed.
-The round stays in the council phase (approval comes next). ``CDS2025`` is caught mid-way: its
-nominations in review have three reviewers each, two reviews submitted for most, all three for a couple,
-and some drafts.
+Both rounds are carried through scoring and the council: every nomination in review gets three
+reviewers by the automatic assignment, every review is submitted with points near the unit's
+self-assessment, scoring is completed, the council votes in a session by the review deadline (four
+members present, one written opinion), and the board proposes on the next working day what passed
+the vote and lies within the award forms' quotas. Approval and decisions come next (``demo_decisions``).
+``score_halfway`` leaves a round's reviews half-way instead (two of three submitted for most, some
+drafts): the browser tests' own round (``demo.seed_filing_round``).
 
-Everything goes through the services the interface uses (assignment, scoring, workflow, ballots);
+Everything goes through the services the interface uses (assignment, scoring, ranking, ballots);
 deterministic (no randomness). Timestamps the services set to "now" are moved into each round's
 calendar afterwards, as ``demo_nominations`` does, so the pages read like a real round.
 """
@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from awards import assignment, ballots, ranking, scoring, workflow
+from awards import assignment, ballots, ranking, scoring, workdays
 from awards.extensions import db
 from models import (
     Attendance,
@@ -31,7 +31,6 @@ from models import (
     Nomination,
     NominationState,
     Review,
-    ReviewState,
     Role,
     Round,
     RoundPhase,
@@ -40,7 +39,12 @@ from models import (
 )
 
 REVIEWERS_PER_NOMINATION = 3
-COUNCIL_DAY = date(2024, 10, 3)
+# Round → (reviews assigned, scores closed, council session): the council sits by the review
+# deadline (3 October in both years); the board proposes on the next working day.
+COUNCIL_DAYS = {
+    "CDS2024": (date(2024, 9, 23), date(2024, 10, 1), date(2024, 10, 3)),
+    "CDS2025": (date(2025, 9, 24), date(2025, 10, 2), date(2025, 10, 3)),
+}
 
 # How far a reviewer departs from the unit's self-assessment, cycled deterministically. Mostly a little
 # lower (reviewers are stricter than units), now and then higher, rarely far off (then with a comment).
@@ -57,7 +61,6 @@ _LOWER_COMMENT = (
 )
 _HIGHER_COMMENT = "Kết quả thực tế cao hơn mức đơn vị tự chấm, có minh chứng kèm theo."
 
-COUNCIL_TITLE = "đợt Ngày Chuyển đổi số quốc gia 10/10/2024"
 COUNCIL_PLACE = "Phòng họp số 1, Trụ sở UBND tỉnh Bắc Ninh"
 COUNCIL_CHAIR = "Nguyễn Hữu Thành"
 
@@ -130,24 +133,26 @@ def _assign(round_: Round, board: User, on: date) -> dict[int, list[Review]]:
     return grouped
 
 
-def _score_2024(round_: Round, board: User) -> int:
-    """Review every in-review nomination of CDS2024 in full; returns the number of reviews."""
-    grouped = _assign(round_, board, date(2024, 9, 23))
+def score_all(round_: Round, board: User, assigned_on: date) -> int:
+    """Review every in-review nomination of ``round_`` in full: three reviewers each, every review
+    submitted within six days after ``assigned_on`` + 2. Returns the number of reviews."""
+    grouped = _assign(round_, board, assigned_on)
+    first = assigned_on + timedelta(days=2)
     count = 0
     for index, (_nomination_id, reviews) in enumerate(sorted(grouped.items())):
         for slot, review in enumerate(reviews):
             _fill(review, index * 7 + slot * 3, submit=True)
-            review.submitted_at = _at(
-                date(2024, 9, 25) + timedelta(days=(index + slot) % 6), 9 + slot
-            )
+            review.submitted_at = _at(first + timedelta(days=(index + slot) % 6), 9 + slot)
             count += 1
     return count
 
 
-def _complete_scoring(round_: Round, board: User) -> None:
+def complete_scoring(round_: Round, board: User, on: date) -> int:
+    """The board closes the scores of every nomination with its reviews in; returns how many."""
     result = ranking.complete_scoring_all(round_, board)
     for nomination in result.moved:
-        _backdate_last_event(nomination, _at(date(2024, 10, 1), 10))
+        _backdate_last_event(nomination, _at(on, 10))
+    return len(result.moved)
 
 
 def _backdate_last_event(nomination: Nomination, when: datetime) -> None:
@@ -163,13 +168,15 @@ class CouncilResult:
     proposed: int
 
 
-def _council_2024(round_: Round, board: User) -> CouncilResult:
-    """Hold the council session, close it and propose what passed within the quotas."""
+def hold_council(round_: Round, board: User, held_on: date) -> CouncilResult:
+    """Hold the council session of ``round_`` on ``held_on``, close it, and propose on the next
+    working day what passed and lies within the award forms' quotas
+    (``ranking.propose_within_quota``)."""
     members = _reviewers()
     ballot = ballots.open_ballot(
         round_,
-        title=COUNCIL_TITLE,
-        held_on=COUNCIL_DAY,
+        title=f"đợt {round_.name}",
+        held_on=held_on,
         place=COUNCIL_PLACE,
         chair_name=COUNCIL_CHAIR,
         secretary_name=board.full_name,
@@ -188,55 +195,46 @@ def _council_2024(round_: Round, board: User) -> CouncilResult:
     for index, nomination in enumerate(scored):
         for position, member in enumerate(members):
             recorder = board if member.id == written.id else member
-            if ballots.vote_refusal(ballot, nomination, member, recorder) is not None:
-                continue  # own unit's nomination: the member does not vote
             # Every eighth nomination divides the council (most members against); otherwise a
             # rare dissenting vote.
             against = (index % 8 == 3 and position < 3) or (index + position) % 13 == 0
-            ballots.cast_vote(ballot, nomination, member, not against, recorder)
+            try:
+                ballots.cast_vote(ballot, nomination, member, not against, recorder)
+            except ballots.BallotError:
+                continue  # own unit's nomination (conflict of interest): the member does not vote
     ballots.close_ballot(ballot, board)
-    ballot.created_at = _at(COUNCIL_DAY - timedelta(days=2), 14)
-    ballot.closed_at = _at(COUNCIL_DAY, 11, 30)
+    ballot.created_at = _at(held_on - timedelta(days=2), 14)
+    ballot.closed_at = _at(held_on, 11, 30)
     for vote in db.session.scalars(sa.select(BallotVote).where(BallotVote.ballot_id == ballot.id)):
-        vote.cast_at = _at(COUNCIL_DAY, 10, 15)
+        vote.cast_at = _at(held_on, 10, 15)
     passed = set(ballots.passed_nomination_ids(ballot))
     proposed = 0
+    proposed_at = _at(workdays.add_working_days(held_on, 1), 2)
     forms = db.session.scalars(
         sa.select(AwardForm)
         .where(AwardForm.campaign_id == round_.campaign_id)
         .order_by(AwardForm.position)
     ).all()
     for form in forms:
-        ranked = ranking.rank(round_, form)
-        ids = [
-            row.nomination_id
-            for row in ranked.within
-            if row.state is NominationState.SCORED
-            and not row.tie_flag
-            and row.nomination_id in passed
-        ]
-        for nomination in db.session.scalars(
-            sa.select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id)
-        ):
-            event = workflow.transition(
-                nomination, "propose", board, on=COUNCIL_DAY + timedelta(days=1)
-            )
-            event.created_at = _at(COUNCIL_DAY + timedelta(days=1), 9)
-            proposed += 1
+        result = ranking.propose_within_quota(round_, form, board)
+        for nomination in result.moved:
+            _backdate_last_event(nomination, proposed_at)
+        proposed += len(result.moved)
     return CouncilResult(ballot, len(passed), len(scored) - len(passed), proposed)
 
 
-def _score_2025(round_: Round, board: User) -> tuple[int, int]:
+def score_halfway(round_: Round, board: User, assigned_on: date) -> tuple[int, int]:
     """Reviews half-way: three reviewers per nomination in review, two submitted for most, all three
     for the first two nominations, some drafts. Returns (submitted, drafts)."""
-    grouped = _assign(round_, board, date(2025, 9, 25))
+    grouped = _assign(round_, board, assigned_on)
+    first = assigned_on + timedelta(days=1)
     submitted = drafts = 0
     for index, (_nomination_id, reviews) in enumerate(sorted(grouped.items())):
         for slot, review in enumerate(reviews):
             seed = index * 5 + slot * 3
             if slot < 2 or index < 2:
                 _fill(review, seed, submit=True)
-                review.submitted_at = _at(date(2025, 9, 26) + timedelta(days=(index + slot) % 4), 9)
+                review.submitted_at = _at(first + timedelta(days=(index + slot) % 4), 9)
                 submitted += 1
             elif index % 2 == 0:
                 _fill(review, seed, submit=False, complete=False)
@@ -245,24 +243,27 @@ def _score_2025(round_: Round, board: User) -> tuple[int, int]:
     return submitted, drafts
 
 
+def _carry_through_council(
+    round_: Round, board: User, assigned_on: date, scored_on: date, council_on: date
+) -> tuple[int, CouncilResult]:
+    round_.phase = RoundPhase.REVIEWING
+    reviews = score_all(round_, board, assigned_on)
+    complete_scoring(round_, board, scored_on)
+    round_.phase = RoundPhase.COUNCIL
+    return reviews, hold_council(round_, board, council_on)
+
+
 def seed(board: User) -> str:
-    """Load the demo reviews, the CDS2024 council and proposals (flushes; the caller commits)."""
+    """Review both rounds in full, hold their councils and propose (flushes; the caller commits)."""
     rounds = {r.code: r for r in db.session.scalars(sa.select(Round))}
-    cds2024, cds2025 = rounds["CDS2024"], rounds["CDS2025"]
-    cds2024.phase = RoundPhase.REVIEWING
-    reviews_2024 = _score_2024(cds2024, board)
-    _complete_scoring(cds2024, board)
-    cds2024.phase = RoundPhase.COUNCIL
-    council = _council_2024(cds2024, board)
-    submitted, drafts = _score_2025(cds2025, board)
-    still_assigned = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Review)
-        .join(Nomination, Nomination.id == Review.nomination_id)
-        .where(Nomination.round_id == cds2025.id, Review.state == ReviewState.ASSIGNED)
-    )
-    return (
-        f"CDS2024: {reviews_2024} phiếu chấm, phiên họp Hội đồng ngày 03/10/2024 "
-        f"({council.passed} hồ sơ đạt, {council.failed} không đạt), {council.proposed} hồ sơ đề xuất; "
-        f"CDS2025: {submitted} phiếu đã nộp, {drafts} phiếu nháp, {still_assigned} phiếu chưa chấm"
-    )
+    parts = []
+    for code, (assigned_on, scored_on, council_on) in COUNCIL_DAYS.items():
+        reviews, council = _carry_through_council(
+            rounds[code], board, assigned_on, scored_on, council_on
+        )
+        parts.append(
+            f"{code}: {reviews} phiếu chấm, phiên họp Hội đồng ngày "
+            f"{council_on.strftime('%d/%m/%Y')} ({council.passed} hồ sơ đạt, {council.failed} "
+            f"không đạt), {council.proposed} hồ sơ đề xuất"
+        )
+    return "; ".join(parts)

@@ -88,6 +88,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def _wipe(app: Flask) -> None:
+    # The suite's app context (and its ``g``) outlives the test: a user Flask-Login cached there would
+    # be a detached row in the next test's ``app.test_request_context()``.
+    _fresh_g(app)
     _db.session.rollback()
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]

@@ -1,7 +1,8 @@
 """Browser fixtures: a real server (gunicorn, as ``make run`` starts it) on a temporary SQLite database
-loaded with the demo, and Debian's chromium driven by Playwright for Python. Without chromium the
-browser tests are skipped, except under ``REQUIRE_BROWSER_TEST=true`` (``.ci/run`` in CI), where that
-is a failure.
+loaded with the demo and a round of the tests' own (``seed_round.py``), caught mid-filing whatever
+stage the demo's rounds have reached; Debian's chromium driven by Playwright for Python. Without
+chromium the browser tests are skipped, except under ``REQUIRE_BROWSER_TEST=true`` (``.ci/run`` in
+CI), where that is a failure.
 """
 
 from __future__ import annotations
@@ -42,8 +43,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    for command in (["init-db"], ["seed-demo"]):
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    for command in (
+        [*flask, "init-db"],
+        [*flask, "seed-demo"],
+        [sys.executable, "-m", "tests.e2e.seed_round"],
+    ):
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command[1:])} failed:\n{done.stdout}\n{done.stderr}")
     port = _free_port()
     process = subprocess.Popen(
         [

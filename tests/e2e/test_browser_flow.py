@@ -1,9 +1,10 @@
 """The whole filing flow in a real browser: Debian's chromium driven by Playwright for Python.
 
 A real server (gunicorn, as ``make run`` starts it) runs on a temporary SQLite database loaded with the
-demo. A unit clerk files an individual nomination with a Vietnamese name and an evidence file, the unit
-head submits it through a Tờ trình, and the board finds it in its list. Skipped when chromium is not
-installed, except under ``REQUIRE_BROWSER_TEST=true`` (``.ci/run`` in CI), where that is a failure.
+demo and the tests' own round caught mid-filing (``seed_round.ROUND_CODE``). A unit clerk files
+an individual nomination with a Vietnamese name and an evidence file, the unit head submits it
+through a Tờ trình, and the board finds it in its list. Skipped when chromium is not installed, except under
+``REQUIRE_BROWSER_TEST=true`` (``.ci/run`` in CI), where that is a failure.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+
+from tests.e2e.seed_round import ROUND_CODE
 
 NOMINEE = "Nguyễn Thị Ánh Tuyết"
 
@@ -24,7 +27,7 @@ def test_clerk_files_head_submits_board_finds_it(log_in, server: str, tmp_path: 
 
     # The clerk drafts an individual nomination and attaches the evidence.
     clerk = log_in("canbo.stttt")
-    clerk.goto(f"{server}/nominations/new?round=CDS2025&kind=individual")
+    clerk.goto(f"{server}/nominations/new?round={ROUND_CODE}&kind=individual")
     clerk.fill("#nominee_name", NOMINEE)
     clerk.select_option("#sex", "female")
     clerk.fill("#date_of_birth", "1990-04-12")
@@ -48,7 +51,7 @@ def test_clerk_files_head_submits_board_finds_it(log_in, server: str, tmp_path: 
 
     # The unit head signs the Tờ trình with this nomination.
     head = log_in("thutruong.stttt")
-    head.goto(f"{server}/dossiers/new?round=CDS2025")
+    head.goto(f"{server}/dossiers/new?round={ROUND_CODE}")
     today = date.today().isoformat()
     head.fill("#number", "25/TTr-STTTT")
     head.fill("#signed_on", today)
@@ -72,11 +75,11 @@ def test_clerk_files_head_submits_board_finds_it(log_in, server: str, tmp_path: 
     assert "Đã trình" in row.inner_text()
 
     # The board accepts it into review, and returns a nomination of another unit's dossier.
-    board.goto(f"{server}/intake/?round=CDS2025")
+    board.goto(f"{server}/intake/?round={ROUND_CODE}")
     board.click("text=25/TTr-STTTT")
     board.click("button:has-text('Tiếp nhận để chấm điểm')")
     board.wait_for_selector(".badge:has-text('Đang chấm điểm')")
-    board.goto(f"{server}/intake/?round=CDS2025")
+    board.goto(f"{server}/intake/?round={ROUND_CODE}")
     board.click("text=19/TTr-CAT")
     first = board.locator(".card").first
     first.locator("textarea[name=reason]").fill("Thiếu số liệu so sánh với năm 2024.")

@@ -1,16 +1,20 @@
-"""Scoring in a real browser: a council member scores two nominations of CDS2025 (in the demo, each
-has 2 of its 3 reviews in), and the board's ranking changes: 3/3 reviews and a score for both."""
+"""Scoring in a real browser: a council member scores two nominations of the tests' own round (each
+has 2 of its 3 reviews in, as ``demo_reviews.score_halfway`` leaves them), and the board's ranking
+changes: 3/3 reviews and a score for both."""
 
 from __future__ import annotations
 
 import re
 
-REFERENCE = re.compile(r"CDS2025-\d{6}")
+from tests.e2e.seed_round import ROUND_CODE
+
+REFERENCE = re.compile(rf"{ROUND_CODE}-\d{{6}}")
 
 
 def _ranking(page, base: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Every CDS2025 row of the ranking, over all award-form tabs: reference → the row's text."""
-    page.goto(f"{base}/ranking/?round=CDS2025")
+    """Every row of the tests' round in the ranking, over all award-form tabs: reference → the row's
+    text."""
+    page.goto(f"{base}/ranking/?round={ROUND_CODE}")
     tabs = page.locator("a[href*='award_form=']").evaluate_all("els => els.map(e => e.href)")
     rows: dict[str, str] = {}
     for tab in dict.fromkeys(tabs):
@@ -28,7 +32,7 @@ def test_a_reviewer_scores_two_nominations_and_the_ranking_changes(log_in, serve
 
     reviewer = log_in("hoidong5")
     reviewer.goto(f"{server}/reviews/")
-    pending = reviewer.locator("tr", has_text="CDS2025-").filter(has_not_text="Đã nộp")
+    pending = reviewer.locator("tr", has_text=f"{ROUND_CODE}-").filter(has_not_text="Đã nộp")
     targets = []
     for row in pending.all()[:2]:
         href = row.locator("a[href^='/reviews/']").first.get_attribute("href")
