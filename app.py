@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         ballot_views,
         bulk_views,
         campaigns,
+        certificate_views,
         core,
         decision_views,
         disclosure_views,
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         intake_views,
         nomination_views,
         notification_views,
+        printing_views,  # cert_jobs
         ranking_views,
         review_views,
         units,
@@ -118,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
         ranking_views,
         decision_views,
         disclosure_views,
+        certificate_views,
+        printing_views,  # cert_jobs
         notification_views,
     ):
         app.register_blueprint(module.bp)

@@ -110,6 +110,25 @@ class Config:
     DISCLOSURE_COMMENT_RATE_LIMIT = os.environ.get(
         "DISCLOSURE_COMMENT_RATE_LIMIT", "5 per hour;20 per day"
     )
+    # Public certificate verification (/verify/<code>, unknown codes included), per client address:
+    # lookups need no login, so this is what stands between a script and the code space.
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+
+    # --- cert_jobs: background jobs (awards/jobs.py). "thread" runs them in the app's own process
+    # (nothing to install), "rq" queues them on Redis for separate `rq worker` processes, "sync" runs
+    # them in the caller. A queued or running job silent for JOB_STALE_SECONDS counts as interrupted
+    # and may be resumed. Batch printing renders JOB_CHUNK_SIZE certificates per document, on
+    # JOB_RENDER_WORKERS processes (ENGINEERING.md: chunks of 50, 2 processes on 2 cores).
+    JOB_BACKEND = os.environ.get("JOB_BACKEND", "thread")
+    JOB_REDIS_URL = os.environ.get(
+        "JOB_REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "khenthuong")
+    JOB_TIMEOUT_SECONDS = _env_int("JOB_TIMEOUT_SECONDS", 3600)
+    JOB_STALE_SECONDS = _env_int("JOB_STALE_SECONDS", 600)
+    JOB_CHUNK_SIZE = _env_int("JOB_CHUNK_SIZE", 50)
+    JOB_RENDER_WORKERS = _env_int("JOB_RENDER_WORKERS", 2)
+    # --- end cert_jobs
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock: long forms must not expire
     BOOTSTRAP_SERVE_LOCAL = True  # closed government intranets have no CDN
@@ -131,6 +150,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_HASH_FAST = True  # argon2 at test strength; production strength is tested separately
+    JOB_BACKEND = "sync"  # cert_jobs: jobs run at once, in the test
 
     def __init__(self) -> None:
         # The suite builds its own throwaway database (tests/conftest.py) and passes it as an override.
@@ -144,6 +164,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
     SEED_DEMO_ALLOWED = False
+    JOB_BACKEND = os.environ.get("JOB_BACKEND", "rq")  # cert_jobs: separate worker processes
 
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]

@@ -1169,15 +1169,21 @@ class Certificate(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    template_version: Mapped[int | None]
-    params: Mapped[str] = mapped_column(sa.Text, default="")  # JSON the print was rendered from
+    template_version: Mapped[int | None]  # of the last print
+    params: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # JSON the last print was rendered from
     printed_count: Mapped[int] = mapped_column(default=0)
     last_printed_at: Mapped[datetime | None]
 
     item: Mapped[DecisionItem] = relationship(back_populates="certificate")
 
     __audited__ = True
-    __audit_exclude__ = frozenset({"params"})
+    # Printing is logged in ``certificate_prints`` (who, when, why): the counters it moves here would
+    # only repeat that log in the audit trail, one row per certificate of every batch.
+    __audit_exclude__ = frozenset(
+        {"params", "printed_count", "last_printed_at", "template_version"}
+    )
 
 
 class PublicComment(db.Model):
@@ -1220,3 +1226,117 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+# --------------------------------------------------------------------------- certificate printing
+
+
+class CertificateMode(enum.StrEnum):
+    FULL = "full"  # border, emblem and all text: digital copies, plain paper
+    BLANK = "blank"  # only the variable text at calibrated positions: pre-printed blanks (phôi)
+
+
+class CertificateTemplate(db.Model):
+    """One version of an award form's certificate template (DOMAIN.md §6). Versions are never edited:
+    saving makes a new version, and each print records the version it used.
+
+    ``body`` is the full design's HTML, a sandboxed Jinja template that may use only the placeholders of
+    ``exports.certificates.PLACEHOLDERS``; ``positions`` (JSON) places each variable field on a blank,
+    in millimetres from the top-left corner of the page.
+    """
+
+    __tablename__ = "certificate_templates"
+    __table_args__ = (
+        sa.UniqueConstraint("award_form_id", "version", name="uq_certificate_templates_version"),
+        sa.CheckConstraint("page_width_mm > 0 AND page_height_mm > 0", name="page_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_form_id: Mapped[int] = mapped_column(sa.ForeignKey("award_forms.id"), index=True)
+    version: Mapped[int]
+    body: Mapped[str] = mapped_column(sa.Text)
+    positions: Mapped[str] = mapped_column(sa.Text)  # JSON: {field: {x, y, w, size, align, …}}
+    page_width_mm: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1), default=Decimal(297))
+    page_height_mm: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1), default=Decimal(210))
+    note: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    award_form: Mapped[AwardForm] = relationship()
+
+    __audited__ = True
+
+
+class Printer(db.Model):
+    """A printer's offset for pre-printed blanks: every field moves by (x, y) millimetres."""
+
+    __tablename__ = "printers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    offset_x_mm: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), default=Decimal(0))
+    offset_y_mm: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __audited__ = True
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(db.Model):
+    """A background job (``awards/jobs.py``): its state and progress live here, in the database, so any
+    process can show them whichever queue runs the job (in-process thread or Redis workers)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (sa.Index("ix_jobs_kind_created", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    params: Mapped[str] = mapped_column(sa.Text, default="{}")  # JSON
+    state: Mapped[JobState] = mapped_column(
+        str_enum(JobState, "job_state"), default=JobState.QUEUED
+    )
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[str] = mapped_column(
+        sa.Text, default="{}"
+    )  # JSON: what a resumed run can skip
+    result_key: Mapped[str | None] = mapped_column(sa.String(128))
+    result_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    created_by: Mapped[User | None] = relationship()
+
+
+class CertificatePrint(db.Model):
+    """One printing of one certificate: who, when, why (a reprint needs a reason), in which mode, with
+    which template version and parameters. A job prints a certificate once, however often it is resumed."""
+
+    __tablename__ = "certificate_prints"
+    __table_args__ = (
+        sa.UniqueConstraint("job_id", "certificate_id", name="uq_certificate_prints_job"),
+        sa.Index("ix_certificate_prints_certificate", "certificate_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"))
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"))
+    mode: Mapped[CertificateMode] = mapped_column(str_enum(CertificateMode, "print_mode"))
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate_templates.id"))
+    printer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("printers.id"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    printed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    printed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    certificate: Mapped[Certificate] = relationship()
+    template: Mapped[CertificateTemplate | None] = relationship()
+    printed_by: Mapped[User | None] = relationship()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -46,10 +47,13 @@ def seed_demo(if_empty: bool) -> None:
             click.echo("Cơ sở dữ liệu đã có dữ liệu: giữ nguyên, không nạp dữ liệu mẫu.")
             return
         _fail("Cơ sở dữ liệu đã có dữ liệu; seed-demo chỉ chạy trên cơ sở dữ liệu trống.")
+    from awards import demo_decisions
+
     with audit.acting_as("cli:seed-demo"):
         summary = demo.seed()
         db.session.commit()
-    click.echo(f"Đã nạp dữ liệu mẫu: {summary}")
+        printed = demo_decisions.print_2024()  # print jobs read committed data
+    click.echo(f"Đã nạp dữ liệu mẫu: {summary}; {printed}")
 
 
 @click.command("create-user")
@@ -255,6 +259,130 @@ def _join_pdfs(parts: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
+# --- cert_jobs: batch printing of certificates (DESIGN.md §6 contract: --decision NUMBER --out FILE.pdf
+# [--mode full|blank]; --round, --printer, --reason, --resume and a .zip output added).
+@click.command("print-certificates")
+@click.option("--decision", "number", default=None, help="Số quyết định, ví dụ 01/QĐ-UBND.")
+@click.option("--round", "round_code", default=None, help="Mã đợt xét: mọi quyết định đã ban hành.")
+@click.option(
+    "--resume",
+    "resume_id",
+    type=int,
+    default=None,
+    help="Số lệnh in bị gián đoạn: in nốt phần còn lại rồi ghi tệp.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tệp ra: .pdf (một tệp) hoặc .zip (mỗi người nhận một tệp PDF).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["full", "blank"]),
+    default="full",
+    show_default=True,
+    help="full: bản đầy đủ; blank: chỉ phần chữ thay đổi, in lên phôi.",
+)
+@click.option(
+    "--printer", "printer_name", default=None, help="Tên máy in (độ lệch khi in lên phôi)."
+)
+@click.option("--reason", default="", help="Lý do in lại (bắt buộc khi đã in trước đây).")
+@with_appcontext
+def print_certificates_command(
+    number: str | None,
+    round_code: str | None,
+    resume_id: int | None,
+    out: Path,
+    mode: str,
+    printer_name: str | None,
+    reason: str,
+) -> None:
+    """Print the certificates of an issued decision — or of every issued decision of a round — to one
+    PDF, or to a ZIP of one PDF per recipient when FILE ends in .zip. The batch-printing job runs here,
+    whatever JOB_BACKEND says; --resume finishes a job that was interrupted."""
+    from awards import jobs
+    from awards.storage import get_storage
+    from models import Job, JobState
+
+    if sum(bool(given) for given in (number, round_code, resume_id)) != 1:
+        _fail("Hãy chỉ rõ một trong ba: --decision SỐ, --round MÃ_ĐỢT hoặc --resume SỐ_LỆNH_IN.")
+    with audit.acting_as("cli:print-certificates"):
+        if resume_id is not None:
+            job_id = _resumed_print_job(resume_id)
+        else:
+            job_id = _new_print_job(number, round_code, mode, printer_name, reason, out)
+        db.session.commit()
+        jobs.run(job_id)
+    job = db.session.get(Job, job_id)
+    db.session.refresh(job)
+    if job.state is not JobState.DONE or not job.result_key:
+        _fail(
+            f"In không thành công (lệnh in số {job_id}): {job.error} — sửa lỗi rồi chạy tiếp bằng "
+            f"--resume {job_id}."
+        )
+    try:
+        with get_storage().open(job.result_key) as stream, out.open("wb") as target:
+            shutil.copyfileobj(stream, target)
+    except OSError as error:
+        _fail(f"Không ghi được tệp {out}: {error.strerror or error}.")
+    click.echo(f"Đã in {job.done} giấy chứng nhận (lệnh in số {job_id}) ra tệp {out}.")
+
+
+def _new_print_job(
+    number: str | None,
+    round_code: str | None,
+    mode: str,
+    printer_name: str | None,
+    reason: str,
+    out: Path,
+) -> int:
+    from awards import decisions, printing
+    from awards.certificates import CertificateError
+    from models import Printer
+
+    printer = None
+    if printer_name:
+        printer = db.session.scalar(sa.select(Printer).where(Printer.name == printer_name.strip()))
+        if printer is None:
+            _fail(f"Không tìm thấy máy in “{printer_name}”.")
+    fmt = "zip" if out.suffix.lower() == ".zip" else "pdf"
+    options = {"mode": mode, "printer": printer, "fmt": fmt, "reason": reason, "actor": None}
+    try:
+        if number:
+            decision = decisions.by_number(number)
+            if decision is None:
+                _fail(f"Không tìm thấy quyết định số “{number}”.")
+            return printing.start_print(decision, **options).id
+        round_ = rounds.round_by_code(round_code)
+        if round_ is None:
+            _fail(f"Không tìm thấy đợt xét có mã “{round_code}”.")
+        return printing.start_round_print(round_, **options).id
+    except CertificateError as error:
+        db.session.rollback()
+        _fail(str(error))
+    raise AssertionError("unreachable")
+
+
+def _resumed_print_job(job_id: int) -> int:
+    """The operator resumes any unfinished print job — one this command left RUNNING when it was
+    stopped included (no need to wait until it looks stale); a finished one is just written again."""
+    from awards import jobs, printing
+    from models import Job, JobState
+
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != printing.KIND:
+        _fail(f"Không tìm thấy lệnh in số {job_id}.")
+    if job.state is not JobState.DONE:
+        job.state = JobState.FAILED  # what requeue accepts: the operator says it is not running
+        jobs.requeue(job)
+    return job_id
+
+
+# --- end cert_jobs
+
+
 COMMANDS = [
     init_db,
     seed_demo,
@@ -263,6 +391,7 @@ COMMANDS = [
     import_units_command,
     export_command,
     print_decision_command,
+    print_certificates_command,  # cert_jobs
     send_mail_command,
 ]
 

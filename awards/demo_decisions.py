@@ -30,8 +30,12 @@ from awards.extensions import db
 from models import (
     AwardForm,
     Certificate,
+    CertificateMode,
+    CertificatePrint,
     Decision,
     DecisionItem,
+    DecisionState,
+    Job,
     Nomination,
     NominationEvent,
     NominationState,
@@ -353,3 +357,50 @@ def _window(round_: Round) -> str:
         f"{round_.disclosure_starts.strftime('%d/%m/%Y')} đến "
         f"{round_.disclosure_ends.strftime('%d/%m/%Y')}"
     )
+
+
+# --------------------------------------------------------------------------- printing (after commit)
+
+PRINTED_ON_2024 = date(2024, 10, 9)
+
+
+def print_2024() -> str:
+    """Print the certificates of CDS2024's decisions (full design, one PDF per decision) as the board
+    did on 09/10/2024, through the batch-printing job. Jobs run in a session of their own, so this
+    runs after the seed is committed; it commits."""
+    from awards import jobs, printing
+
+    board = db.session.scalar(sa.select(User).where(User.username == "bantdkt"))
+    round_ = db.session.scalar(sa.select(Round).where(Round.code == "CDS2024"))
+    issued = [d for d in decisions.decisions_of(round_) if d.state is DecisionState.ISSUED]
+    job_ids = []
+    for decision in sorted(issued, key=lambda d: d.id):
+        with _acting(board):
+            job = printing.start_print(
+                decision, mode=CertificateMode.FULL, printer=None, fmt="pdf", reason="", actor=board
+            )
+        job_ids.append(job.id)
+    db.session.commit()
+    # No transaction of this session may be open while a job writes (SQLite: one writer at a time).
+    db.session.close()
+    for job_id in job_ids:
+        jobs.run(job_id)
+    printed_at = _at(PRINTED_ON_2024, 2)
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id.in_(job_ids))
+        .values(created_at=printed_at, started_at=printed_at, finished_at=printed_at)
+    )
+    db.session.execute(
+        sa.update(CertificatePrint)
+        .where(CertificatePrint.job_id.in_(job_ids))
+        .values(printed_at=printed_at)
+    )
+    printed = db.session.scalars(
+        sa.select(CertificatePrint.certificate_id).where(CertificatePrint.job_id.in_(job_ids))
+    ).all()
+    db.session.execute(
+        sa.update(Certificate).where(Certificate.id.in_(printed)).values(last_printed_at=printed_at)
+    )
+    db.session.commit()
+    return f"CDS2024: đã in {len(printed)} giấy chứng nhận ngày {PRINTED_ON_2024:%d/%m/%Y}"

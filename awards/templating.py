@@ -81,6 +81,10 @@ NAV = [
     NavItem(
         _l("Quyết định khen thưởng"), "decisions.index", frozenset({Role.BOARD, Role.APPROVER})
     ),
+    NavItem(_l("Mẫu giấy chứng nhận"), "certificates.templates", frozenset({Role.BOARD})),
+    NavItem(
+        _l("In giấy chứng nhận"), "printing.index", frozenset({Role.BOARD, Role.APPROVER})
+    ),  # cert_jobs
     NavItem(
         _l("Phong trào thi đua"),
         "campaigns.index",

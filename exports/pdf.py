@@ -7,7 +7,9 @@ with the shared stylesheet ``static/css/documents.css``.
 
 API: ``render_pdf(template, data)`` for a document of ``templates/documents/``; ``render_many`` for many
 documents of one template in one PDF; ``render_html(html)`` for a complete HTML string built elsewhere;
-``document_html(template, data)`` for the HTML alone.
+``document_html(template, data)`` for the HTML alone. Stylesheets are named by their path under
+``static/``, or given as ``CSS`` objects from ``css_from_string`` (rules built from data, such as a
+certificate template's page size and field positions).
 
 Resources are fetched by ``SafeURLFetcher`` only: files under the app's ``static/`` folder and ``data:``
 URLs. Anything else — ``file://`` elsewhere, ``http(s)://``, ``ftp://`` — is refused, and the document
@@ -25,6 +27,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
 TEMPLATE_DIR = ROOT / "templates" / "documents"
 STYLESHEET = "css/documents.css"
+GENERATED_STYLESHEETS_KEPT = 32
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +98,12 @@ class _Shared(threading.local):
     fetcher: SafeURLFetcher | None = None
     fonts: FontConfiguration | None = None
     stylesheets: dict[str, CSS]
+    generated: OrderedDict[str, CSS]
     environment: SandboxedEnvironment | None = None
 
     def __init__(self) -> None:
         self.stylesheets = {}
+        self.generated = OrderedDict()
 
 
 _shared = _Shared()
@@ -132,6 +138,30 @@ def stylesheet(name: str = STYLESHEET) -> CSS:
     return css
 
 
+def css_from_string(text: str) -> CSS:
+    """A stylesheet parsed from ``text``, reused while it is among the thread's last few.
+
+    For rules built from data that a batch repeats on every page (a certificate template's page size and
+    field positions): parsed once, shared like the static stylesheets, instead of a ``<style>`` per page,
+    which WeasyPrint re-parses each time (ENGINEERING.md: 14 instead of 77 pages/s). Relative URLs in it
+    resolve against the static folder.
+    """
+    css = _shared.generated.get(text)
+    if css is None:
+        css = CSS(
+            string=text,
+            base_url=path2url(str(STATIC_DIR) + "/"),
+            url_fetcher=url_fetcher(),
+            font_config=font_config(),
+        )
+        _shared.generated[text] = css
+        while len(_shared.generated) > GENERATED_STYLESHEETS_KEPT:
+            _shared.generated.popitem(last=False)
+    else:
+        _shared.generated.move_to_end(text)
+    return css
+
+
 def environment() -> SandboxedEnvironment:
     """The sandboxed Jinja environment of document templates (autoescape on, undefined names fail)."""
     if _shared.environment is None:
@@ -157,16 +187,16 @@ def document_html(template: str, data: Mapping[str, Any]) -> str:
     return environment().get_template(template).render(**data)
 
 
-def render_html(html: str, *, stylesheets: Iterable[str] = (STYLESHEET,)) -> bytes:
+def render_html(html: str, *, stylesheets: Iterable[str | CSS] = (STYLESHEET,)) -> bytes:
     """Lay out ``html`` as a PDF with the shared stylesheets, fonts and the safe fetcher.
 
     Relative URLs in ``html`` resolve against the static folder (``img/emblem.png``).
     """
-    return _document(html, stylesheets).write_pdf()
+    return document(html, stylesheets).write_pdf()
 
 
 def render_pdf(
-    template: str, data: Mapping[str, Any], *, stylesheets: Iterable[str] = (STYLESHEET,)
+    template: str, data: Mapping[str, Any], *, stylesheets: Iterable[str | CSS] = (STYLESHEET,)
 ) -> bytes:
     """Render document ``template`` from the plain values in ``data`` to PDF bytes."""
     return render_html(document_html(template, data), stylesheets=stylesheets)
@@ -176,7 +206,7 @@ def render_many(
     template: str,
     items: Iterable[Mapping[str, Any]],
     *,
-    stylesheets: Iterable[str] = (STYLESHEET,),
+    stylesheets: Iterable[str | CSS] = (STYLESHEET,),
 ) -> bytes:
     """One PDF holding the documents of ``template`` for each item, in order (certificates, say).
 
@@ -185,20 +215,24 @@ def render_many(
     should call this per chunk of about 50 items (ENGINEERING.md) and serve or join the chunks.
     """
     sheets = tuple(stylesheets)
-    documents = [_document(document_html(template, item), sheets) for item in items]
+    documents = [document(document_html(template, item), sheets) for item in items]
     if not documents:
         raise ValueError("render_many needs at least one item")
     pages = [page for document in documents for page in document.pages]
     return documents[0].copy(pages).write_pdf()
 
 
-def _document(html: str, stylesheets: Iterable[str]) -> Any:
+def document(html: str, stylesheets: Iterable[str | CSS] = (STYLESHEET,)) -> Any:
+    """The laid-out WeasyPrint document of ``html`` (its ``pages`` can be joined with other documents'
+    by ``copy``), with the shared stylesheets, fonts and the safe fetcher."""
     return HTML(
         string=html,
         base_url=path2url(str(STATIC_DIR) + "/"),
         url_fetcher=url_fetcher(),
     ).render(
-        stylesheets=[stylesheet(name) for name in stylesheets],
+        stylesheets=[
+            sheet if isinstance(sheet, CSS) else stylesheet(sheet) for sheet in stylesheets
+        ],
         font_config=font_config(),
         presentational_hints=False,
     )

@@ -2,8 +2,8 @@
 # Makes sure the system libraries and fonts WeasyPrint needs (and poppler, for the tests) are present (Debian/Ubuntu).
 # As root it installs what is missing with apt; otherwise it stops and prints the exact command to run.
 set -euo pipefail
-# poppler-utils: pdftotext and pdftoppm, which the tests use to read PDFs back.
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core poppler-utils)
+# poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg): the tests read PDFs and QR codes back.
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core poppler-utils zbar-tools)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -21,6 +21,9 @@ the URL, or one of its attributes with a dotted name (``{"code": "round.code"}``
 | ``decision`` | an issued decision of ``award_form`` in ``round`` (01/QĐ-UBND), its PDF really in storage |
 | ``decision_item`` | ``decision``'s one item: ``awarded_nomination`` (a collective of ``unit``), with a certificate |
 | ``draft_decision`` | a draft decision of ``award_form`` in ``round``, without items |
+| ``certificate`` | ``decision_item``'s certificate, verification code ``VERIFY_CODE`` |
+| ``printer`` | a printer for pre-printed blanks (offset 1.5 mm across) |
+| ``print_job`` | the board's finished print job of ``decision`` (one PDF), its result really in storage |
 
 A reference starting with ``=`` is a literal value: ``{"action": "=withdraw"}`` puts ``withdraw`` in the URL.
 
@@ -30,6 +33,7 @@ Every user logs in with ``tests.conftest.PASSWORD`` under the username of its na
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -54,9 +58,12 @@ from models import (
     DecisionState,
     EvidenceFile,
     Extension,
+    Job,
+    JobState,
     Nomination,
     NominationState,
     Notification,
+    Printer,
     PublicComment,
     RecipientKind,
     Review,
@@ -216,7 +223,23 @@ def build_world() -> World:
     # a draft, both of ``award_form`` in ``round``.
     _add_decisions(world)
     # --- end decisions
+    # --- certificates (tests/access_rules/certificates.py): a printer for the printer routes; the
+    # certificate's code in the verification alphabet (Crockford base32: O, I and L are read as 0 and
+    # 1, so the decisions block's "WORLD-CODE1-…" could never be found at /verify/<code>).
+    world["certificate"].code = VERIFY_CODE
+    world["printer"] = Printer(name="Máy in phòng Thi đua", offset_x_mm=Decimal("1.5"))
+    db.session.add(world["printer"])
+    db.session.commit()
+    # --- end certificates
+    # --- printing (tests/access_rules/printing.py): a finished print job of ``decision``.
+    world["print_job"] = _print_job(world)
+    db.session.add(world["print_job"])
+    db.session.commit()
+    # --- end printing
     return world
+
+
+VERIFY_CODE = "W0RXD-C0DE1-00000-00001"  # certificates: the world certificate's verification code
 
 
 WORLD_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -286,6 +309,36 @@ def _add_decisions(world: World) -> None:
 
 
 # --- end decisions
+
+
+# --- printing: the object of tests/access_rules/printing.py
+def _print_job(world: World) -> Job:
+    key = "world/print-job"
+    get_storage().put(key, BytesIO(WORLD_PDF))
+    params = {
+        "decisions": [world["decision"].id],
+        "groups": [],
+        "mode": "full",
+        "printer": None,
+        "offset": [0.0, 0.0],
+        "format": "pdf",
+        "reason": "",
+        "chunk": 50,
+        "name": "Giay-chung-nhan-01-QD-UBND",
+    }
+    return Job(
+        kind="certificates",
+        params=json.dumps(params),
+        state=JobState.DONE,
+        total=1,
+        done=1,
+        result_key=key,
+        result_name="Giay-chung-nhan-01-QD-UBND.pdf",
+        created_by_id=world["board"].id,
+    )
+
+
+# --- end printing
 
 
 def _evidence_file(nomination: Nomination, uploader: User) -> EvidenceFile:
