@@ -57,6 +57,17 @@ class NavItem:
     label: object
     endpoint: str
     roles: frozenset[Role]
+    group: object | None = None  # consecutive items of one group share a drop-down menu
+
+
+@dataclass
+class NavGroup:
+    label: object
+    items: list[NavItem]
+
+
+SELECTION = _l("Xét chọn")
+AWARDING = _l("Khen thưởng")
 
 
 NAV = [
@@ -70,21 +81,32 @@ NAV = [
     ),
     NavItem(_l("Nhập từ Excel"), "bulk.index", frozenset({Role.UNIT_CLERK, Role.UNIT_HEAD})),
     NavItem(_l("Tiếp nhận hồ sơ"), "intake.index", frozenset({Role.BOARD})),
-    NavItem(_l("Phân công chấm điểm"), "assignments.index", frozenset({Role.BOARD})),
-    NavItem(_l("Xếp hạng"), "ranking.index", frozenset({Role.BOARD, Role.APPROVER})),
     NavItem(_l("Chấm điểm"), "reviews.index", frozenset({Role.REVIEWER})),
-    NavItem(_l("Họp Hội đồng"), "ballots.index", frozenset({Role.BOARD, Role.REVIEWER})),
+    NavItem(_l("Phân công chấm điểm"), "assignments.index", frozenset({Role.BOARD}), SELECTION),
+    NavItem(_l("Xếp hạng"), "ranking.index", frozenset({Role.BOARD, Role.APPROVER}), SELECTION),
+    NavItem(_l("Họp Hội đồng"), "ballots.index", frozenset({Role.BOARD, Role.REVIEWER}), SELECTION),
     NavItem(
-        _l("Công khai, lấy ý kiến"), "disclosure.comments", frozenset({Role.BOARD, Role.APPROVER})
+        _l("Công khai, lấy ý kiến"),
+        "disclosure.comments",
+        frozenset({Role.BOARD, Role.APPROVER}),
+        AWARDING,
     ),
-    NavItem(_l("Phê duyệt"), "decisions.approval", frozenset({Role.BOARD, Role.APPROVER})),
     NavItem(
-        _l("Quyết định khen thưởng"), "decisions.index", frozenset({Role.BOARD, Role.APPROVER})
+        _l("Phê duyệt"), "decisions.approval", frozenset({Role.BOARD, Role.APPROVER}), AWARDING
     ),
-    NavItem(_l("Mẫu giấy chứng nhận"), "certificates.templates", frozenset({Role.BOARD})),
     NavItem(
-        _l("In giấy chứng nhận"), "printing.index", frozenset({Role.BOARD, Role.APPROVER})
-    ),  # cert_jobs
+        _l("Quyết định khen thưởng"),
+        "decisions.index",
+        frozenset({Role.BOARD, Role.APPROVER}),
+        AWARDING,
+    ),
+    NavItem(_l("Mẫu giấy chứng nhận"), "certificates.templates", frozenset({Role.BOARD}), AWARDING),
+    NavItem(
+        _l("In giấy chứng nhận"),
+        "printing.index",
+        frozenset({Role.BOARD, Role.APPROVER}),
+        AWARDING,
+    ),
     NavItem(
         _l("Phong trào thi đua"),
         "campaigns.index",
@@ -100,6 +122,21 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     return [item for item in NAV if current_user.has_role(*item.roles)]
+
+
+def nav_menu(items: list[NavItem]) -> list[NavItem | NavGroup]:
+    """The menu as shown: consecutive items of one group become a drop-down (a group with a single
+    item the user may open is shown as that item)."""
+    menu: list[NavItem | NavGroup] = []
+    for item in items:
+        last = menu[-1] if menu else None
+        if item.group is not None and isinstance(last, NavGroup) and last.label == item.group:
+            last.items.append(item)
+        elif item.group is not None:
+            menu.append(NavGroup(item.group, [item]))
+        else:
+            menu.append(item)
+    return [m.items[0] if isinstance(m, NavGroup) and len(m.items) == 1 else m for m in menu]
 
 
 def active_nav(items: list[NavItem]) -> str | None:
@@ -130,6 +167,7 @@ def init_app(app: Flask) -> None:
         return {
             "nav_items": nav_items,
             "active_nav": active_nav,
+            "nav_menu": nav_menu,
             "role_labels": labels.ROLE_LABELS,
             "phase_labels": labels.PHASE_LABELS,
             "unit_kind_labels": labels.UNIT_KIND_LABELS,

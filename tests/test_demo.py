@@ -25,12 +25,16 @@ from models import (
     BallotVote,
     Campaign,
     Certificate,
+    CertificateMode,
+    CertificatePrint,
     CertificateStatus,
     Decision,
     DecisionItem,
     DecisionState,
     EvidenceFile,
     Extension,
+    Job,
+    JobState,
     Nomination,
     NominationEvent,
     NominationState,
@@ -307,6 +311,17 @@ class TestSeededDemo:
         assert len(certificates) == len(items)
         assert all(c.status is CertificateStatus.VALID for c in certificates)
         assert len({c.code for c in certificates}) == len(certificates)
+        # The board printed them all on 09/10/2024, one batch job per decision (full design).
+        assert all(c.printed_count == 1 and c.template_version == 1 for c in certificates)
+        prints = db.session.scalars(sa.select(CertificatePrint)).all()
+        assert sorted(p.certificate_id for p in prints) == sorted(c.id for c in certificates)
+        assert {(p.mode, p.printed_by.username, p.printed_at.date()) for p in prints} == {
+            (CertificateMode.FULL, "bantdkt", date(2024, 10, 9))
+        }
+        jobs = db.session.scalars(sa.select(Job)).all()
+        assert [(j.state, j.done, j.total) for j in jobs] == [
+            (JobState.DONE, len(d.items), len(d.items)) for d in issued
+        ]
 
     def test_cds2025_waits_at_approval_after_its_disclosure(self) -> None:
         from awards import clock, workflow
