@@ -169,7 +169,7 @@ def verify_url(code: str) -> str:
 def _recipient(item: DecisionItem, sex: Sex | None) -> str:
     if item.kind is RecipientKind.COLLECTIVE:
         return item.name
-    title = {Sex.MALE: "Ông", Sex.FEMALE: "Bà"}.get(sex, "Ông/Bà") if sex else "Ông/Bà"
+    title = {Sex.MALE: "Ông", Sex.FEMALE: "Bà"}.get(sex, "Ông/Bà")  # type: ignore[arg-type]
     return f"{title} {item.name}"
 
 

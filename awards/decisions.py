@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from awards import audit, clock, notifications, numbering, workflow
+from awards import audit, clock, nominations, notifications, numbering, workflow
 from awards.extensions import db
 from awards.storage import get_storage, new_key
 from awards.templating import long_date
@@ -120,17 +120,6 @@ def awaiting(round_: Round, award_form: AwardForm) -> list[Nomination]:
     )
 
 
-def _place(nomination: Nomination) -> str:
-    unit_name = (
-        nomination.workplace
-        or (nomination.nominee_unit.name if nomination.nominee_unit else "")
-        or nomination.unit.name
-    )
-    if nomination.kind is RecipientKind.INDIVIDUAL:
-        return ", ".join(part for part in (nomination.position.strip(), unit_name) if part)
-    return unit_name
-
-
 def cash_for(award_form: AwardForm, kind: RecipientKind, base_salary: Decimal) -> Decimal:
     """The cash of one item: the award form's multiple for ``kind`` × the base salary, in whole đồng."""
     multiple = (
@@ -169,7 +158,7 @@ def _item_for(nomination: Nomination, position: int, base_salary: Decimal) -> De
         position=position,
         kind=nomination.kind,
         name=nomination.nominee_name,
-        place=_place(nomination),
+        place=nominations.place_of(nomination),
         citation=nomination.citation,
         cash=cash_for(nomination.award_form, nomination.kind, base_salary),
     )
@@ -186,8 +175,8 @@ def create_draft(round_: Round, award_form: AwardForm, actor: User) -> Decision:
         )
     if award_form.campaign_id != round_.campaign_id:
         raise DecisionError(str(_l("Hình thức khen thưởng không thuộc phong trào của đợt xét.")))
-    nominations = awaiting(round_, award_form)
-    if not nominations:
+    waiting = awaiting(round_, award_form)
+    if not waiting:
         raise DecisionError(
             str(
                 _l(
@@ -226,7 +215,7 @@ def create_draft(round_: Round, award_form: AwardForm, actor: User) -> Decision:
     db.session.add(decision)
     decision.items = [
         _item_for(nomination, position, decision.base_salary)
-        for position, nomination in enumerate(nominations, start=1)
+        for position, nomination in enumerate(waiting, start=1)
     ]
     db.session.flush()
     return decision

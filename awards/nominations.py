@@ -447,3 +447,17 @@ def refresh_duplicate_note(nomination: Nomination) -> None:
 
 def live_files(nomination: Nomination) -> list[EvidenceFile]:
     return [f for f in nomination.files if f.deleted_at is None]
+
+
+def place_of(nomination: Nomination) -> str:
+    """The "position and unit" a list or an annex prints beside a nominee: "Chuyên viên, Sở Tài chính"
+    for an individual, the unit a collective belongs to (its workplace, its nominee unit, else the
+    proposing unit)."""
+    unit_name = clean(
+        nomination.workplace
+        or (nomination.nominee_unit.name if nomination.nominee_unit else "")
+        or nomination.unit.name
+    )
+    if nomination.kind is RecipientKind.INDIVIDUAL:
+        return ", ".join(part for part in (clean(nomination.position), unit_name) if part)
+    return unit_name

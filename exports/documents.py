@@ -17,6 +17,7 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from awards.nominations import place_of
 from awards.templating import long_date
 from exports import pdf
 from models import Nomination, RecipientKind, Submission, Unit, UnitKind
@@ -69,23 +70,11 @@ def percent(part: int, whole: int) -> str:
     return text.replace(".", ",")
 
 
-def _place_of(nomination: Nomination) -> str:
-    """The position and unit column of the list."""
-    unit_name = (
-        nomination.workplace
-        or (nomination.nominee_unit.name if nomination.nominee_unit else "")
-        or nomination.unit.name
-    )
-    if nomination.kind is RecipientKind.INDIVIDUAL:
-        return ", ".join(part for part in (_nfc(nomination.position), _nfc(unit_name)) if part)
-    return _nfc(unit_name)
-
-
 def _row(nomination: Nomination) -> dict[str, str]:
     return {
         "reference": nomination.reference or "",
         "name": _nfc(nomination.nominee_name),
-        "place": _place_of(nomination),
+        "place": place_of(nomination),
         "form": _nfc(nomination.award_form.name),
         "citation": _nfc(nomination.citation),
     }
